@@ -1,0 +1,21 @@
+"""The process model: dataclasses, distributions, calendars, file format and soundness checks."""
+
+from bpr.model.calendar import Calendar
+from bpr.model.check import check, find_problems
+from bpr.model.distribution import Distribution
+from bpr.model.process import (
+    ALWAYS,
+    Activity,
+    Arrivals,
+    Event,
+    Flow,
+    Gateway,
+    Observed,
+    Pool,
+    ProcessModel,
+)
+from bpr.model.schema import dumps, loads
+
+__all__ = ["ALWAYS", "Activity", "Arrivals", "Calendar", "Distribution", "Event", "Flow",
+           "Gateway", "Observed", "Pool", "ProcessModel", "check", "dumps", "find_problems",
+           "loads"]
