@@ -98,23 +98,27 @@ def layout_graph(g: nx.DiGraph, start: str | None = None) -> Layout:
     sizes = {n: shape_size(g.nodes[n].get("kind", "task")) for n in g.nodes}
     max_rows = max((len(lay) for lay in layers), default=1)
     row_h = TASK_SIZE[1] + ROW_GAP
-    col_w = TASK_SIZE[0] + LAYER_GAP
     height = 2 * MARGIN + max_rows * row_h
     bounds: dict[str, tuple[float, float, float, float]] = {}
-    for li, lay in enumerate(layers):
+    left = MARGIN
+    for lay in layers:
+        col = max((sizes[n][0] for n in lay), default=0.0)
         top = MARGIN + (max_rows - len(lay)) * row_h / 2
-        cx = MARGIN + li * col_w + TASK_SIZE[0] / 2
+        cx = left + col / 2
+        left += col + LAYER_GAP
         for i, n in enumerate(lay):
             w, h = sizes[n]
             cy = top + i * row_h + row_h / 2
             bounds[n] = (round(cx - w / 2, 1), round(cy - h / 2, 1), w, h)
-    width = 2 * MARGIN + n_layers * col_w - LAYER_GAP
+    width = left - LAYER_GAP + MARGIN
     waypoints: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for s, t in g.edges:
         sx, sy, sw, sh = bounds[s]
         tx, ty, tw, th = bounds[t]
         if (s, t) in back:  # route below both shapes, right to left
-            below = max(sy + sh, ty + th) + ROW_GAP / 2
+            lo, hi = min(sx, tx), max(sx + sw, tx + tw)
+            below = max(by + bh for bx, by, bw, bh in bounds.values()
+                        if bx + bw >= lo and bx <= hi) + ROW_GAP / 4
             pts = [(sx + sw / 2, sy + sh), (sx + sw / 2, below), (tx + tw / 2, below),
                    (tx + tw / 2, ty + th)]
         else:

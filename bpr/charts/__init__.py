@@ -1,0 +1,1 @@
+"""Charts: matplotlib figures (returned, not shown), written atomically when a path is given."""
