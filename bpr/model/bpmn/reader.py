@@ -241,6 +241,34 @@ def read_graph(path: str | Path) -> BpmnGraph:
     return out
 
 
+def _move_flow(g: BpmnGraph, old: tuple[str, str], new: tuple[str, str]) -> None:
+    g.flows = [new if f == old else f for f in g.flows]
+    if old in g.flow_ids:
+        g.flow_ids[new] = g.flow_ids.pop(old)
+
+
+def _retarget(g: BpmnGraph, name: str, join: str) -> None:
+    """Send every flow into ``name`` to ``join`` instead, and add ``join -> name``."""
+    for s, t in [f for f in g.flows if f[1] == name]:
+        _move_flow(g, (s, t), (s, join))
+    g.flows.append((join, name))
+
+
+def rename_node(g: BpmnGraph, old: str, new: str) -> None:
+    """Rename node ``old`` to ``new`` everywhere in ``g``."""
+    if new in g.kinds:
+        raise ValueError(f"name {new!r} is taken")
+    for d in (g.kinds, g.ids, g.lines, g.timer_seconds):
+        if old in d:
+            d[new] = d.pop(old)
+
+    def r(x: str) -> str:
+        return new if x == old else x
+
+    g.flows = [(r(s), r(t)) for s, t in g.flows]
+    g.flow_ids = {(r(s), r(t)): fid for (s, t), fid in g.flow_ids.items()}
+
+
 def _normalise(g: BpmnGraph, auto: Any) -> None:
     """Insert explicit gateways for implicit merges/forks and split mixed gateways."""
     inserted: list[str] = []
@@ -253,8 +281,7 @@ def _normalise(g: BpmnGraph, auto: Any) -> None:
             g.kinds[join] = kind
             g.ids[join] = f"{g.ids[name]}_join"
             g.lines[join] = g.lines[name]
-            g.flows = [(s, join) if t == name else (s, t) for s, t in g.flows]
-            g.flows.append((join, name))
+            _retarget(g, name, join)
             inserted.append(f"{join} before {name}")
             continue
         if not gateway and kind != "end" and len(ins) > 1:
@@ -262,15 +289,15 @@ def _normalise(g: BpmnGraph, auto: Any) -> None:
             g.kinds[join] = "xor"
             g.ids[join] = f"{g.ids[name]}_xor_join"
             g.lines[join] = g.lines[name]
-            g.flows = [(s, join) if t == name else (s, t) for s, t in g.flows]
-            g.flows.append((join, name))
+            _retarget(g, name, join)
             inserted.append(f"{join} before {name}")
         if not gateway and len(outs) > 1:
             split = auto("and split")
             g.kinds[split] = "and"
             g.ids[split] = f"{g.ids[name]}_and_split"
             g.lines[split] = g.lines[name]
-            g.flows = [(split, t) if s == name else (s, t) for s, t in g.flows]
+            for s, t in [f for f in g.flows if f[0] == name]:
+                _move_flow(g, (s, t), (split, t))
             g.flows.append((name, split))
             inserted.append(f"{split} after {name}")
     if inserted:
