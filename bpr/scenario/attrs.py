@@ -294,10 +294,7 @@ class Demand(Change):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Demand:
-        factor = parse_factor(data["factor"], "factor")
-        if factor <= 0:
-            raise ChangeProblem("factor", f"must be greater than 0, got {data['factor']!r}")
-        return cls(factor)
+        return cls(parse_factor(data["factor"], "factor", positive=True))
 
     def to_dict(self) -> dict[str, Any]:
         return {"factor": self.factor}

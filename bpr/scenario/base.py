@@ -136,14 +136,15 @@ def is_factor_text(value: Any) -> bool:
             and bool(_FACTOR_RE.match(value.lower())))
 
 
-def parse_factor(value: Any, key: str) -> float:
-    """A non-negative factor from ``0.5``, ``"0.5x"`` or ``"x0.5"``."""
+def parse_factor(value: Any, key: str, *, positive: bool = False) -> float:
+    """A non-negative (or, with ``positive``, positive) factor from ``0.5``, ``"0.5x"``,
+    ``"x0.5"``."""
     if isinstance(value, str):
         m = _FACTOR_RE.match(value.lower())
         if not m:
             raise ChangeProblem(key, f"expected a factor such as 0.5 or '0.5x', got {value!r}")
-        return float(m.group(1))
-    return as_number(value, key)
+        value = float(m.group(1))
+    return as_number(value, key, positive=positive)
 
 
 def format_factor(factor: float) -> str:
