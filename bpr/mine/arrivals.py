@@ -1,0 +1,52 @@
+"""Case arrivals: a weekly arrival calendar and the inter-arrival distribution in its open time.
+
+A case arrives at its first start time. The arrival calendar is discovered from the arrival
+moments (weekday x hour cells; see :func:`bpr.mine.calendars.discover_calendar`); too few cases
+(or ``arrival_calendar`` off) give 24/7. Inter-arrival times are measured in the calendar's
+*open* time — ``Calendar.working_seconds`` between consecutive arrivals — because the simulator
+draws inter-arrival times in calendar-open time; the gap over a night or a weekend therefore
+counts as zero. The distribution is fitted like durations (:func:`bpr.mine.durations.fit_duration`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpr.mine.calendars import OpenTime, discover_calendar
+from bpr.mine.durations import fit_duration
+from bpr.mine.options import MiningOptions
+from bpr.model.calendar import Calendar
+from bpr.model.distribution import Distribution
+
+
+@dataclass(frozen=True)
+class ArrivalFit:
+    """The inter-arrival distribution (seconds of open time) and the calendar (None: 24/7)."""
+
+    interarrival: Distribution
+    calendar: Calendar | None
+
+
+def discover_arrivals(arrival_ws: np.ndarray, options: MiningOptions) -> ArrivalFit:
+    """Arrival process from case arrival moments ``arrival_ws`` (week seconds, any order)."""
+    t = np.sort(np.asarray(arrival_ws, dtype=float))
+    cal: Calendar | None = None
+    if options.arrival_calendar and t.size >= options.calendar_min_observations:
+        cal = discover_calendar(t, granularity_minutes=options.calendar_granularity_minutes,
+                                min_share=options.calendar_min_share,
+                                min_events=options.calendar_min_events)
+        if cal is not None and cal.is_always:
+            cal = None
+    if t.size < 2:
+        return ArrivalFit(Distribution.exponential(86400.0), cal)
+    ot = OpenTime(cal if cal is not None else Calendar.always())
+    gaps = np.diff(ot.cumulative(t))
+    if not np.any(gaps > 0):
+        return ArrivalFit(Distribution.fixed(0.0), cal)
+    fit = fit_duration(gaps, families=options.duration_families,
+                       penalty=options.empirical_penalty,
+                       n_quantiles=options.empirical_quantiles,
+                       max_samples=options.max_fit_samples)
+    return ArrivalFit(fit.distribution, cal)

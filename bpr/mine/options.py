@@ -1,0 +1,81 @@
+"""Every choice discovery makes, in one typed dataclass (so calibration can try variants).
+
+Defaults give a sound, block-structured model with parametric durations, hour-granular calendars
+and no extraneous delays. Units are stated in the field names or comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bpr.errors import BprError
+
+#: control-flow algorithms: name -> what it is (see :mod:`bpr.mine.controlflow`)
+ALGORITHMS: dict[str, str] = {
+    "inductive": "Inductive Miner, infrequent (IMf): filters paths rarer than the noise "
+                 "threshold; noise 0 is the plain Inductive Miner (perfect fitness)",
+    "inductive-df": "Inductive Miner, directly-follows (IMd): works on the directly-follows "
+                    "graph after removing arcs rarer than the noise threshold; fastest",
+}
+
+DURATION_FAMILIES: tuple[str, ...] = ("fixed", "exponential", "gamma", "lognormal", "normal",
+                                      "uniform", "empirical")
+
+
+@dataclass(frozen=True)
+class MiningOptions:
+    """Discovery settings. Times in seconds, shares in [0, 1]."""
+
+    # -- control flow
+    algorithm: str = "inductive"
+    noise_threshold: float = 0.2
+    # -- durations: candidate families; the closest to the data by Wasserstein distance wins.
+    duration_families: tuple[str, ...] = DURATION_FAMILIES
+    # the empirical (quantile) fit is chosen only if its distance times this factor still beats
+    # the best parametric fit (it always fits the sample best; parametric fits generalise)
+    empirical_penalty: float = 2.0
+    empirical_quantiles: int = 21  # q0, q5, ..., q100
+    max_fit_samples: int = 5000  # larger samples are thinned (evenly by rank) before fitting
+    # -- calendars (pools and arrivals): weekly cells of this many minutes (divides 60 or 1440)
+    calendar_granularity_minutes: int = 60
+    # a cell is open when it holds at least this share of the mean count of non-empty cells...
+    calendar_min_share: float = 0.1
+    # ... and at least this many observed events (start or end moments, arrivals)
+    calendar_min_events: int = 2
+    # fewer observations than this: use the calendar of all resources (or 24/7 arrivals)
+    calendar_min_observations: int = 30
+    pool_calendars: bool = True  # False: every pool works 24/7 (wall-clock durations)
+    arrival_calendar: bool = True  # False: arrivals 24/7
+    # -- resources
+    use_roles: bool = True  # pools from the role column when the log has one
+    # resources whose activity profiles correlate at least this much share a pool
+    pool_correlation: float = 0.7
+    # -- waiting not explained by staff or calendars (Simod's extraneous delays)
+    extraneous_delays: bool = False
+    delay_min_mean_seconds: float = 60.0  # smaller mean unexplained waits are left out
+    # -- branching probabilities are rounded to this many decimals (the last fixed to sum 1)
+    probability_decimals: int = 4
+    # -- extra parameters recorded for calibration (free-form, informational)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            import difflib
+
+            close = difflib.get_close_matches(self.algorithm, list(ALGORITHMS), n=1, cutoff=0.4)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise BprError(f"unknown mining algorithm {self.algorithm!r}{hint} (choose from "
+                           f"{', '.join(ALGORITHMS)})")
+        if not 0.0 <= self.noise_threshold <= 1.0:
+            raise BprError(f"noise threshold must be between 0 and 1, got {self.noise_threshold}")
+        bad = [f for f in self.duration_families if f not in DURATION_FAMILIES]
+        if bad or not self.duration_families:
+            raise BprError(f"unknown duration family {bad[0] if bad else '(none given)'!r}; "
+                           f"choose from {', '.join(DURATION_FAMILIES)}")
+        g = self.calendar_granularity_minutes
+        if g <= 0 or (60 % g and g % 60) or (g % 60 == 0 and 1440 % g):
+            raise BprError(f"calendar granularity must divide an hour or a day (e.g. 15, 30, 60, "
+                           f"120 minutes), got {g}")
+        if not 0.0 <= self.pool_correlation <= 1.0:
+            raise BprError(f"pool correlation must be between 0 and 1, got "
+                           f"{self.pool_correlation}")
