@@ -126,3 +126,28 @@ def test_every_case_cut_is_an_error():
     log = make_log([("a", "x", 0, 1), ("a", "y", 5, 6), ("a", "z", 7, 8), ("a", "w", 9, 10)])
     with pytest.raises(LogError, match="empty"):
         split_log(log, 0.5)
+
+
+def test_cli_split(tmp_path, event_logs):
+    from click.testing import CliRunner
+
+    from bpr.cli import main
+    from bpr.io.logs import read_log
+
+    out = tmp_path / "parts"
+    result = CliRunner().invoke(main, ["split", str(event_logs / "PurchasingExample.csv.gz"),
+                                       "--test", "0.2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    train, test = read_log(out / "train.csv"), read_log(out / "test.csv")
+    full = csv_log(event_logs / "PurchasingExample.csv.gz")
+    exp_train, exp_test = split_log(full, 0.2)
+    assert (train.n_cases, train.n_events) == (exp_train.n_cases, exp_train.n_events)
+    assert (test.n_cases, test.n_events) == (exp_test.n_cases, exp_test.n_events)
+    dropped = full.n_cases - train.n_cases - test.n_cases
+    assert f"train: {train.n_cases:,} cases, {train.n_events:,} events" in result.output
+    assert f"dropped: {dropped:,} cases" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["test.csv", "train.csv"]  # no temp left
+    bad = CliRunner().invoke(main, ["split", str(event_logs / "PurchasingExample.csv.gz"),
+                                    "--test", "1.5", "-o", str(tmp_path / "none")])
+    assert bad.exit_code == 2 and "test fraction" in bad.output
+    assert not (tmp_path / "none").exists()

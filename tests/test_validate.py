@@ -3,6 +3,7 @@ measuring a simulated model against a held-out log."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -111,3 +112,128 @@ def test_pooling_keeps_means():
     assert pooled.mean_waiting_h("b") == pytest.approx(2.0)
     assert np.median(pooled.cycle_times_h) == pytest.approx(np.median(
         np.concatenate([one.cycle_times_h, other.cycle_times_h])))
+
+
+# --- validate(): a model against logs simulated from itself and from a slower variant --------
+
+SMALL = """\
+bpr_model: 1
+name: Small loan
+arrivals: {interarrival: {kind: exponential, mean: 1200}}
+pools:
+  Clerk: {count: 2}
+  Manager: {count: 1}
+activities:
+  Receive: {pool: Clerk, duration: {kind: gamma, mean: 300, sd: 100}}
+  Check credit: {pool: Clerk, duration: {kind: exponential, mean: CREDIT}}
+  Approve: {pool: Manager, duration: {kind: gamma, mean: 500, sd: 200}}
+  Reject: {pool: Manager, duration: '2m'}
+gateways:
+  decide: xor
+  done: xor
+events: {start: start, end: end}
+flow:
+  - start -> Receive -> Check credit -> decide
+  - {from: decide, to: Approve, probability: 0.7}
+  - {from: decide, to: Reject, probability: 0.3}
+  - Approve -> done
+  - Reject -> done
+  - done -> end
+"""
+START = "2024-03-04T08:00:00+00:00"
+
+
+def small_model(credit_s: int = 600):
+    from bpr.model import loads
+
+    return loads(SMALL.replace("CREDIT", str(credit_s)), path="small.yaml")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return small_model()
+
+
+@pytest.fixture(scope="module")
+def own_log(model):
+    from bpr.sim import simulate_log
+
+    return simulate_log(model, cases=300, start=START, seed=999)
+
+
+def test_validate_against_own_simulation(model, own_log):
+    from bpr.analysis.fidelity import validate
+
+    seen = []
+    report = validate(model, own_log, replications=4, seed=1,
+                      progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (4, 4)
+    assert len(report.replications) == 4
+    for key, summary in report.metrics.items():
+        values = [getattr(d, key) for d in report.replications]
+        assert summary.mean == pytest.approx(np.mean(values))
+        assert summary.std == pytest.approx(np.std(values))  # ddof=0, as the literature
+    assert report.metrics["ngram"].mean < 0.05
+    assert report.metrics["cycle_time_h"].mean < 0.3
+    assert report.metrics["relative_event_h"].mean < 0.3
+    assert report.verdict[0].startswith("Close to the real process")
+    assert report.settings["cases"] == own_log.n_cases == 300
+    assert report.settings["start"] == "2024-03-04T08:00:00+00:00"
+    # Same seed, same numbers.
+    again = validate(model, own_log, replications=4, seed=1)
+    assert again.replications == report.replications
+
+
+def test_validate_against_slower_process(model):
+    from bpr.analysis.fidelity import validate
+    from bpr.sim import simulate_log
+
+    # Credit checks three times as long: clerks queue, cases take about an hour, not 25 min.
+    slow_log = simulate_log(small_model(credit_s=1800), cases=300, start=START, seed=7)
+    report = validate(model, slow_log, replications=3, seed=1)
+    assert report.metrics["cycle_time_h"].mean > 0.4
+    assert report.metrics["ngram"].mean < 0.05  # same routing
+    assert report.verdict[0].startswith("Far from the real process")
+    first = report.discrepancies[0]
+    assert first.kind == "cycle_time" and "too short" in first.message
+    assert any(d.kind == "waiting" and d.activity == "Check credit"
+               and "underestimated" in d.message for d in report.discrepancies)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert set(data["metrics"]) == {"ngram", "absolute_event_h", "circadian_event_h",
+                                    "relative_event_h", "cycle_time_h"}
+    assert len(data["replications"]) == 3
+    assert data["verdict"] == report.verdict
+
+
+def test_validate_rejects_bad_settings(model, own_log):
+    from bpr.analysis.fidelity import validate
+    from bpr.errors import SimulationError
+
+    with pytest.raises(SimulationError, match="replications"):
+        validate(model, own_log, replications=0)
+
+
+def test_cli_validate(tmp_path, model, own_log):
+    from click.testing import CliRunner
+
+    from bpr.cli import main
+    from bpr.io.logs import write_log
+
+    model_path = tmp_path / "small.yaml"
+    model_path.write_text(SMALL.replace("CREDIT", "600"), encoding="utf-8")
+    log_path = tmp_path / "test.csv"
+    write_log(own_log, log_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", str(model_path), str(log_path),
+                                  "--replications", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "cycle-time distribution distance" in result.output
+    assert "Close to the real process" in result.output
+    result = runner.invoke(main, ["validate", str(model_path), str(log_path),
+                                  "--replications", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["settings"]["replications"] == 2 and data["settings"]["cases"] == 300
+    bad = runner.invoke(main, ["validate", str(model_path), str(log_path),
+                               "--replications", "0"])
+    assert bad.exit_code == 2 and "replications" in bad.output

@@ -23,10 +23,11 @@ from bpr.io.eventlog import ACTIVITY, CASE, ENABLED, END, START, EventLog
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_DAY = 24 * NS_PER_HOUR
 
-#: A relative difference below this is not reported (cycle time, arrival rate: 5%; per-activity
-#: times: 20%), nor one that weighs less than MIN_HOURS_PER_CASE.
-CYCLE_TOLERANCE = 0.05
-ARRIVAL_TOLERANCE = 0.05
+#: A relative difference below this is not reported (cycle time, arrival rate: 10%, about the
+#: sampling noise of a few hundred cases; per-activity times: 20%), nor one that weighs less than
+#: MIN_HOURS_PER_CASE.
+CYCLE_TOLERANCE = 0.10
+ARRIVAL_TOLERANCE = 0.10
 TIME_TOLERANCE = 0.20
 FREQUENCY_TOLERANCE = 0.05  # instances per case
 MIN_HOURS_PER_CASE = 0.05
@@ -135,7 +136,7 @@ def pool_profiles(profiles: list[LogProfile]) -> LogProfile:
 def find_discrepancies(real: LogProfile, simulated: LogProfile) -> list[Discrepancy]:
     """The differences worth reporting, largest weight (hours per case) first.
 
-    Cycle time and arrival rate are always listed when off by more than 5%; per-activity
+    Cycle time and arrival rate are always listed when off by more than 10%; per-activity
     waiting and processing times when off by more than 20% and worth more than 0.05 h per case;
     routing when an activity's instances per case differ by more than 0.05.
     """

@@ -180,6 +180,6 @@ def verdict_lines(report: FidelityReport, real: LogProfile, simulated: LogProfil
         lines.append("Largest discrepancies:")
         lines.extend(f"  - {d.message}" for d in gaps)
     else:
-        lines.append("No discrepancy above the reporting thresholds (5% cycle time and arrival "
+        lines.append("No discrepancy above the reporting thresholds (10% cycle time and arrival "
                      "rate, 20% per-activity times).")
     return lines
