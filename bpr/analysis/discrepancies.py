@@ -158,7 +158,7 @@ def find_discrepancies(real: LogProfile, simulated: LogProfile) -> list[Discrepa
         found.append(Discrepancy(
             "arrivals", None, real_rate, sim_rate, "cases/day", weight,
             f"cases arrive {abs(rel):.0%} too {'often' if rel > 0 else 'rarely'} "
-            f"({sim_rate:.3g} vs {real_rate:.3g} cases per day real)"))
+            f"({_rate(sim_rate)} vs {_rate(real_rate)} cases per day real)"))
     for name in sorted(set(real.count) | set(simulated.count)):
         found.extend(_activity_discrepancies(name, real, simulated))
     found.sort(key=lambda d: (-d.weight_h, d.kind, d.activity or ""))
@@ -202,6 +202,10 @@ def _relative(value: float, reference: float) -> float:
     if reference == 0:
         return 0.0 if value == 0 else float("inf")
     return (value - reference) / reference
+
+
+def _rate(per_day: float) -> str:
+    return f"{per_day:,.0f}" if per_day >= 100 else f"{per_day:.3g}"
 
 
 def _h(hours: float) -> str:
