@@ -170,10 +170,10 @@ def verdict_lines(report: FidelityReport, real: LogProfile, simulated: LogProfil
         f"{report.settings.get('cases')} cases).",
         f"Routing: {max(0.0, 1.0 - ngram):.0%} of the activity-sequence (3-gram) frequencies "
         f"match the real log.",
-        f"Cycle times: their distributions differ by {ct:.1f} h per case on average "
-        f"({ct_share:.0%} of the real mean cycle time of {real_mean_ct:.1f} h).",
-        f"Time of day: events fall {circ:.1f} h away from their real hour of the weekday "
-        f"on average.",
+        f"Cycle times: matching the real distribution takes a shift of {ct:.1f} h per case on "
+        f"average ({ct_share:.0%} of the real mean cycle time of {real_mean_ct:.1f} h).",
+        f"Time of day: the hour-of-day profile of events is {circ:.1f} h off the real one, on "
+        f"average over the weekdays.",
     ]
     gaps = report.discrepancies[:MAX_DISCREPANCIES]
     if gaps:
