@@ -1,10 +1,11 @@
 """Extraneous delays: waiting before an activity that neither staff nor calendars explain.
 
-For each instance: the moment it could have started = the later of its enablement and the end of
-its resource's previous instance (resource busy), moved to the next open moment of its pool's
-calendar (off shift). What remains until the actual start is the extraneous delay (wall-clock
-seconds), e.g. waiting for a customer or a supplier (Simod's "extraneous delays"). Per activity,
-the delays (zeros included) are fitted like durations; activities whose mean delay is below
+For each instance: the moment it could have started = its enablement, or, if its resource was
+busy then, the end of that continuous busy spell (consecutive work whose gaps hold no working
+time of the pool's calendar), moved to the next open moment of the pool's calendar (off shift).
+What remains until the actual start is the extraneous delay (wall-clock seconds), e.g. waiting
+for a customer or a supplier (Simod's "extraneous delays"). Per activity, the delays (zeros
+included) are fitted like durations; activities whose mean delay is below
 ``delay_min_mean_seconds`` get none. Only used when ``MiningOptions.extraneous_delays`` is on.
 """
 
@@ -24,26 +25,57 @@ from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
 
 
+def _busy_blocks(frame: Frame, rows: np.ndarray, r_codes: np.ndarray, pools: np.ndarray,
+                 calendars: Mapping[str, Calendar | None]) -> tuple[np.ndarray, ...]:
+    """Per resource, the spans it was continuously busy (gaps without working time merged).
+
+    Returns (resource code, block start, block end) arrays sorted by resource and start.
+    """
+    order = np.lexsort((frame.start[rows], r_codes))
+    rows, rc = rows[order], r_codes[order]
+    s, e = frame.start[rows], frame.end[rows]
+    prev_end = pd.Series(e).groupby(rc).cummax().groupby(rc).shift(1).to_numpy(dtype=float)
+    gap = np.where(np.isfinite(prev_end), s - prev_end, np.inf)
+    pool_of = pools[rows]
+    for p, cal in calendars.items():  # a gap that is all off-shift is not idle time
+        if cal is None or cal.is_always:
+            continue
+        m = (pool_of == p) & np.isfinite(gap) & (gap > 0)
+        gap[m] = OpenTime(cal).working(prev_end[m], s[m])
+    new = gap > 1.0  # more than a second of working time idle: a new busy block
+    block = np.cumsum(new) - 1
+    b_start = pd.Series(s).groupby(block).min().to_numpy()
+    b_end = pd.Series(e).groupby(block).max().to_numpy()
+    b_res = pd.Series(rc).groupby(block).first().to_numpy()
+    return b_res, b_start, b_end
+
+
 def unexplained_wait(frame: Frame, row_pool: pd.Series,
                      calendars: Mapping[str, Calendar | None]) -> np.ndarray:
-    """Per row: seconds between the earliest explained start and the actual start (>= 0)."""
+    """Per row: seconds between the earliest explained start and the actual start (>= 0).
+
+    The resource explains the wait while it was continuously busy from the enablement on: its
+    availability is the end of the busy block that contains the enablement (or the enablement
+    itself when it was idle then), moved to the next open moment of the pool's calendar.
+    """
     ready = frame.enabled.copy()
+    pools = row_pool.to_numpy(dtype=object)
     if RESOURCE in frame.df.columns:
         res = frame.df[RESOURCE].astype("string")
         known = res.notna().to_numpy()
         if known.any():
-            idx = np.flatnonzero(known)
+            rows = np.flatnonzero(known)
             r_codes, _ = pd.factorize(res[known])
-            order = np.lexsort((frame.start[idx], r_codes))
-            rows = idx[order]
-            rc = r_codes[order]
-            prev = pd.Series(frame.end[rows]).groupby(rc).cummax().groupby(rc).shift(1)
-            prev_end = prev.to_numpy(dtype=float)
-            busy_until = np.full(frame.start.size, np.nan)
-            busy_until[rows] = prev_end
-            ok = np.isfinite(busy_until)
-            ready[ok] = np.maximum(ready[ok], np.minimum(busy_until[ok], frame.start[ok]))
-    pools = row_pool.to_numpy(dtype=object)
+            b_res, b_start, b_end = _busy_blocks(frame, rows, r_codes, pools, calendars)
+            t0 = float(np.nanmin(frame.start)) - 1.0
+            scale = float(np.nanmax(frame.end)) - t0 + 10.0
+            key_b = b_res * scale + (b_start - t0)
+            key_i = r_codes * scale + (ready[rows] - t0)
+            j = np.clip(np.searchsorted(key_b, key_i, side="right") - 1, 0, None)
+            inside = (b_res[j] == r_codes) & (b_start[j] <= ready[rows]) & \
+                (ready[rows] < b_end[j])
+            busy_until = np.where(inside, b_end[j], ready[rows])
+            ready[rows] = np.minimum(busy_until, frame.start[rows])
     for p, cal in calendars.items():
         if cal is None or cal.is_always:
             continue
