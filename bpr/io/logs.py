@@ -86,6 +86,9 @@ def _read_csv(path: Path, shown: str, sniffed: Sniffed,
         )
     except (pa.ArrowInvalid, OSError, EOFError) as err:
         msg = " ".join(str(err).split())[:200]
+        if sniffed.gzipped and ("compress" in msg.lower() or "gzip" in msg.lower()):
+            raise LogError(f"corrupt or truncated gzip file ({msg}); fix: compress the log"
+                           " again", path=shown) from None
         raise LogError(f"cannot read as CSV ({msg}); fix: check the file is a complete CSV"
                        " with one header row and the same number of fields on every row",
                        path=shown) from None
@@ -141,9 +144,11 @@ def _number(col: pa.ChunkedArray | pd.Series, column: str, shown: str) -> pd.Ser
     return out.astype(float)
 
 
-def _frame(raw: pa.Table | pd.DataFrame, cmap: ColumnMap, shown: str, row_label) -> tuple[
-        pd.DataFrame, Counter[int]]:
-    """The mapped columns with EventLog names (plus ``lifecycle``), and offset counts."""
+def _frame(raw: pa.Table | pd.DataFrame, cmap: ColumnMap, shown: str,
+           row_label: Callable[[int], str], notes: list[str]) -> tuple[pd.DataFrame,
+                                                                       Counter[int]]:
+    """The mapped columns with EventLog names (plus ``lifecycle`` and ``row``), and counts of
+    the UTC offsets (seconds) written in the timestamps; format guesses go to ``notes``."""
     from bpr.io.times import offsets_of_datetimes, offsets_of_strings, to_utc
 
     def get(name: str):
@@ -168,7 +173,7 @@ def _frame(raw: pa.Table | pd.DataFrame, cmap: ColumnMap, shown: str, row_label)
                 offsets += offsets_of_strings(col)
             elif pa.types.is_timestamp(col.type) and col.type.tz is not None:
                 offsets += offsets_of_datetimes(col.to_pandas())
-        out[target] = to_utc(col, role, shown, row_label)
+        out[target] = to_utc(col, role, shown, row_label, notes)
     for role, target in ((cmap.fixed_cost, E.FIXED_COST), (cmap.resource_cost, E.RESOURCE_COST)):
         if role is not None:
             out[target] = _number(get(role), role, shown)
@@ -208,7 +213,7 @@ def _build(df: pd.DataFrame, cmap: ColumnMap, shown: str, strict: bool,
     if len(df) == 0:
         raise LogError("no usable events: every row lacks a case id, activity or end time;"
                        " fix: map the right columns with --case/--activity/--end", path=shown)
-    lc = df["lifecycle"] if "lifecycle" in df else None
+    lc = df.get("lifecycle")
     paired = (lc is not None and E.START not in df
               and lc.astype(str).str.strip().str.lower().eq("start").any())
     if paired:
@@ -328,10 +333,12 @@ def read_log(path: str | os.PathLike[str], *, case: str | None = None,
             raise LogError("the log has a header but no rows; fix: export a log with events",
                            path=shown)
     tick()
-    df, offsets = _frame(raw, cmap, shown, row_label)
+    notes: list[str] = []
+    df, offsets = _frame(raw, cmap, shown, row_label, notes)
     del raw
     tick()
     df, estimated, warnings = _build(df, cmap, shown, strict, row_label, tick)
+    warnings = notes + warnings
     df = _sort(df)
     keep = [c for c in (E.CASE, E.ACTIVITY, E.START, E.END, E.RESOURCE, E.ROLE, E.ENABLED,
                         E.FIXED_COST, E.RESOURCE_COST) if c in df.columns]

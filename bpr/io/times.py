@@ -96,19 +96,23 @@ def dominant_offset(counts: Counter[int]) -> str:
     return format_offset(counts.most_common(1)[0][0])
 
 
+def _count(n: int) -> str:
+    return "the only such value" if n == 1 else f"{n:,} such values"
+
+
 def _fail(values: pd.Series, parsed: pd.Series, column: str, shown: str,
           row_label: Callable[[int], str]) -> None:
     bad = values.notna() & parsed.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise LogError(f"column {column!r}, {row_label(i)}: cannot read timestamp"
-                       f" {str(values.iloc[i])[:60]!r} ({int(bad.sum())} such values); fix:"
+                       f" {str(values.iloc[i])[:60]!r} ({_count(int(bad.sum()))}); fix:"
                        " write timestamps as ISO 8601 (e.g. 2023-02-09T08:00:00+01:00) or map"
                        " another column", path=shown)
 
 
 def _parse_with_pandas(values: pd.Series, column: str, shown: str,
-                       row_label: Callable[[int], str]) -> pd.Series:
+                       row_label: Callable[[int], str], notes: list[str] | None) -> pd.Series:
     values = values.astype(object).where(values.notna(), None)
     stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
     stripped = stripped.where(stripped != "", None)
@@ -120,10 +124,16 @@ def _parse_with_pandas(values: pd.Series, column: str, shown: str,
         first = str(stripped[todo].iloc[0])
         fmt = guess_datetime_format(first)
         if fmt is not None:
+            if notes is not None:
+                notes.append(f"Column {column!r} is not ISO 8601; read it as {fmt!r} (guessed"
+                             f" from {first!r}): check the day/month order")
             again = pd.to_datetime(stripped[todo], utc=True, format=fmt, errors="coerce")
             parsed[todo] = again
             todo = stripped.notna() & parsed.isna()
     if todo.any():
+        if notes is not None:
+            notes.append(f"Column {column!r} mixes timestamp formats; {int(todo.sum()):,}"
+                         " values were parsed one by one: check the day/month order")
         again = pd.to_datetime(stripped[todo], utc=True, format="mixed", errors="coerce")
         parsed[todo] = again
     _fail(stripped, parsed, column, shown, row_label)
@@ -131,8 +141,11 @@ def _parse_with_pandas(values: pd.Series, column: str, shown: str,
 
 
 def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
-           row_label: Callable[[int], str]) -> pd.Series:
-    """Parse one column to ``datetime64[ns, UTC]`` (missing values stay ``NaT``)."""
+           row_label: Callable[[int], str], notes: list[str] | None = None) -> pd.Series:
+    """Parse one column to ``datetime64[ns, UTC]`` (missing values stay ``NaT``).
+
+    Guesses about non-ISO formats are appended to ``notes`` (one line each).
+    """
     if isinstance(col, pd.Series):
         if isinstance(col.dtype, pd.DatetimeTZDtype):
             return col.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").reset_index(drop=True)
@@ -142,7 +155,7 @@ def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
             raise LogError(f"column {column!r} holds numbers, not timestamps; fix: map the"
                            " timestamp column (e.g. --end) or convert it to ISO 8601",
                            path=shown)
-        return _parse_with_pandas(col.reset_index(drop=True), column, shown, row_label)
+        return _parse_with_pandas(col.reset_index(drop=True), column, shown, row_label, notes)
     typ = col.type
     if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
         try:
@@ -165,4 +178,4 @@ def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
         if target.tz is None:
             parsed = pc.assume_timezone(parsed, "UTC")
         return parsed.to_pandas().astype("datetime64[ns, UTC]").reset_index(drop=True)
-    return _parse_with_pandas(col.to_pandas(), column, shown, row_label)
+    return _parse_with_pandas(col.to_pandas(), column, shown, row_label, notes)

@@ -94,7 +94,7 @@ def read_xes_frame(path: Path, shown: str, *, gzipped: bool, head: str) -> pd.Da
             df = pm4py.convert_to_dataframe(log)
     except etree.XMLSyntaxError as err:
         line = getattr(err, "lineno", None)
-        msg = str(getattr(err, "msg", err)).split(" (line")[0]
+        msg = re.sub(r",? line \d+, column \d+$", "", str(getattr(err, "msg", err)))
         raise LogError(f"malformed or truncated XML ({msg}); fix: export the log again or"
                        " repair the XML", path=shown, line=line) from None
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
@@ -163,9 +163,8 @@ def _lines(df: pd.DataFrame, tz: str) -> Iterator[str]:
 
 def write_xes(df: pd.DataFrame, tmp: Path, *, gzipped: bool, tz: str) -> None:
     """Write a log frame (EventLog columns, grouped by case) as XES to ``tmp``."""
-    opener = gzip.open(tmp, "wt", encoding="utf-8") if gzipped else open(
-        tmp, "w", encoding="utf-8")
-    with opener as fh:
+    with (gzip.open(tmp, "wt", encoding="utf-8") if gzipped
+          else open(tmp, "w", encoding="utf-8")) as fh:
         for line in _lines(df, tz):
             fh.write(line)
             fh.write("\n")
