@@ -213,17 +213,17 @@ class Replication:
             o = op[node]
             if o == OP_TASK:
                 a = cm.task_index[node]
-                again = False
+                enabled = env.now
                 if case.visits is not None and cm.in_cycle[node]:
                     k = case.visits.get(node, 0)
                     case.visits[node] = k + 1
-                    again = k > 0
-                enabled = env.now
-                dstream = self.dur[a]
-                dur = dstream.again() if again else dstream.first(case.idx)
+                    dur = self.dur[a].visit(case.idx, k)
+                else:
+                    k = 0
+                    dur = self.dur[a].first(case.idx)
                 dl = self.delay[a]
                 if dl is not None:
-                    d = dl.again() if again else dl.first(case.idx)
+                    d = dl.visit(case.idx, k)
                     if d > 0:
                         yield env.timeout(d)
                 p = cm.activity_pool[a]
@@ -281,13 +281,11 @@ class Replication:
                     yield env.all_of(children)
                 node = succ[join][0]
             elif o == OP_TIMER:
-                stream = self.timer[node]
-                again = False
+                k = 0
                 if case.visits is not None and cm.in_cycle[node]:
                     k = case.visits.get(node, 0)
                     case.visits[node] = k + 1
-                    again = k > 0
-                d = stream.again() if again else stream.first(case.idx)
+                d = self.timer[node].visit(case.idx, k)
                 if d > 0:
                     yield env.timeout(d)
                 node = succ[node][0]
@@ -301,8 +299,7 @@ class Replication:
         if case.visits is not None and self.cm.in_cycle[node]:
             k = case.visits.get(node, 0)
             case.visits[node] = k + 1
-            if k:
-                return stream.again()
+            return stream.visit(case.idx, k)
         return stream.first(case.idx)
 
     def _or_branches(self, case: _Case, node: int, branches: tuple[int, ...]) -> tuple[int, ...]:

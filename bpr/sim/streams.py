@@ -8,8 +8,10 @@ changes between processes.
 **Common random numbers, per case.** A case's *first* visit to a node takes its value from a
 block of pre-sampled values indexed by the case number (``part`` = 1 + case // BLOCK), so case 17
 gets the same duration for "Check credit" and the same choice at gateway "Approved?" in two
-variants of a model run with the same seed, even if other changes reorder cases in time. Later
-visits (loops) draw from a sequential stream of the source (``part`` = 0). The arrival stream
+variants of a model run with the same seed, even if other changes reorder cases in time. The
+k-th repeated visit (loops, k <= MAX_KEYED_VISITS) is keyed the same way by a sub-source
+``<source>#k``; visits beyond that draw from a sequential stream of the source (``part`` = 0),
+shared by all cases in the order they ask. The arrival stream
 is sequential (only the arrival process reads it). Values are pre-sampled in numpy blocks for
 speed; results never depend on the block sizes being the same across runs of different models,
 because blocks are keyed by case numbers, not by consumption order.
@@ -27,6 +29,7 @@ import numpy as np
 BLOCK = 512          # cases per pre-sampled block of first-visit values
 SEQ_BLOCK = 1024     # values per refill of a sequential stream
 _CACHE_BLOCKS = 8    # blocks kept per source (older ones are regenerated on demand)
+MAX_KEYED_VISITS = 16  # repeated visits keyed by case; later ones are drawn sequentially
 
 Sampler = Callable[[np.random.Generator, int], Any]  # (rng, n) -> n values (array or list)
 
@@ -62,7 +65,7 @@ class CaseStream:
     """Values of one source keyed by case: :meth:`first` for a case's first visit, :meth:`again`
     for later visits (see the module doc)."""
 
-    __slots__ = ("sampler", "seed", "replication", "source", "cache", "again")
+    __slots__ = ("sampler", "seed", "replication", "source", "cache", "again", "subs")
 
     def __init__(self, sampler: Sampler, seed: int, replication: int, source: str):
         self.sampler = sampler
@@ -71,6 +74,19 @@ class CaseStream:
         self.source = source
         self.cache: dict[int, list[Any]] = {}
         self.again = sequential(sampler, seed, replication, source)
+        self.subs: dict[int, CaseStream] = {}
+
+    def visit(self, case: int, k: int) -> Any:
+        """The value of ``case``'s visit number ``k`` (0 for the first visit)."""
+        if k == 0:
+            return self.first(case)
+        if k <= MAX_KEYED_VISITS:
+            sub = self.subs.get(k)
+            if sub is None:
+                sub = self.subs[k] = CaseStream(self.sampler, self.seed, self.replication,
+                                                f"{self.source}#{k}")
+            return sub.first(case)
+        return self.again()
 
     def first(self, case: int) -> Any:
         """The value of ``case``'s first visit."""
