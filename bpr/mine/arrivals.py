@@ -48,5 +48,6 @@ def discover_arrivals(arrival_ws: np.ndarray, options: MiningOptions) -> Arrival
     fit = fit_duration(gaps, families=options.duration_families,
                        penalty=options.empirical_penalty,
                        n_quantiles=options.empirical_quantiles,
-                       max_samples=options.max_fit_samples)
+                       max_samples=options.max_fit_samples,
+                       tolerance=options.parametric_tolerance)
     return ArrivalFit(fit.distribution, cal)

@@ -100,6 +100,7 @@ def extraneous_delays(frame: Frame, row_pool: pd.Series,
         fit = fit_duration(x, families=options.duration_families,
                            penalty=options.empirical_penalty,
                            n_quantiles=options.empirical_quantiles,
-                           max_samples=options.max_fit_samples)
+                           max_samples=options.max_fit_samples,
+                       tolerance=options.parametric_tolerance)
         out[str(act)] = fit.distribution
     return out

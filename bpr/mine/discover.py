@@ -167,7 +167,8 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
     for a in in_model:
         fit = fit_duration(working[row_groups[a]], families=opts.duration_families,
                            penalty=opts.empirical_penalty, n_quantiles=opts.empirical_quantiles,
-                           max_samples=opts.max_fit_samples)
+                           max_samples=opts.max_fit_samples,
+                           tolerance=opts.parametric_tolerance)
         activities[a] = Activity(name=a, duration=fit.distribution,
                                  pool=assignment.activity_pool[a])
     done("durations")

@@ -14,7 +14,8 @@ computed on the sorted sample against the candidate's quantiles at the plotting 
 ``(i + 0.5) / n`` — deterministic (no random draws) and equal to
 ``scipy.stats.wasserstein_distance`` between the sample and those quantiles. Samples larger than
 ``max_samples`` are thinned evenly by rank first. Because the empirical fit always wins on its own
-sample, it is chosen only if ``penalty`` times its distance still beats the best parametric fit.
+sample, it is chosen only if ``penalty`` times its distance still beats the best parametric fit
+and that fit is not already within ``tolerance`` standard deviations of the sample.
 
 Parameters are rounded to 2 decimals of a second (readable files).
 """
@@ -130,7 +131,7 @@ def fit_duration(sample: np.ndarray, *, families: Sequence[str] = ("fixed", "exp
                                                                     "normal", "uniform",
                                                                     "empirical"),
                  penalty: float = 2.0, n_quantiles: int = 21,
-                 max_samples: int = 5000) -> Fit:
+                 max_samples: int = 5000, tolerance: float = 0.05) -> Fit:
     """The best-fitting distribution for ``sample`` (seconds; NaN and negatives dropped)."""
     x = np.asarray(sample, dtype=float)
     x = x[np.isfinite(x)]
@@ -153,7 +154,9 @@ def fit_duration(sample: np.ndarray, *, families: Sequence[str] = ("fixed", "exp
     parametric = [s for s in scored if s[1].kind != "empirical"]
     empirical = [s for s in scored if s[1].kind == "empirical"]
     best = min(parametric, key=lambda s: s[0]) if parametric else None
-    if empirical and (best is None or empirical[0][0] * penalty < best[0]):
+    good_enough = best is not None and best[0] <= tolerance * float(x.std())
+    if empirical and (best is None or (empirical[0][0] * penalty < best[0]
+                                       and not good_enough)):
         best = empirical[0]
     assert best is not None
     return Fit(best[1], round(best[0], 4), {k: round(v, 4) for k, v in names.items()})

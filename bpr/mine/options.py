@@ -34,6 +34,8 @@ class MiningOptions:
     # the empirical (quantile) fit is chosen only if its distance times this factor still beats
     # the best parametric fit (it always fits the sample best; parametric fits generalise)
     empirical_penalty: float = 2.0
+    # ... and only if the best parametric fit is further than this many sample sds from the data
+    parametric_tolerance: float = 0.05
     empirical_quantiles: int = 21  # q0, q5, ..., q100
     max_fit_samples: int = 5000  # larger samples are thinned (evenly by rank) before fitting
     # -- calendars (pools and arrivals): weekly cells of this many minutes (divides 60 or 1440)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 import networkx as nx
@@ -90,7 +91,8 @@ def discover_pools(df: pd.DataFrame, *, use_roles: bool = True,
             mat = pd.crosstab(res, acts)
             names = list(mat.index)
             x = mat.to_numpy(dtype=float)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
                 corr = np.corrcoef(x) if len(names) > 1 else np.ones((1, 1))
             corr = np.nan_to_num(np.atleast_2d(corr), nan=0.0)
             g = nx.Graph()
