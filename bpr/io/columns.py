@@ -106,9 +106,9 @@ def map_columns(columns: Sequence[str], overrides: dict[str, str | None], *, pat
             continue
         if name not in columns:
             close = difflib.get_close_matches(name, columns, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise LogError(f"{FLAGS.get(role, role)} {name!r} is not a column of this log{hint};"
-                           f" columns found: {_show(columns)}", path=path)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise LogError(f"{FLAGS.get(role, role)} {name!r} is not a column of this log;"
+                           f" fix: {hint}the columns are {_show(columns)}", path=path)
         chosen[role] = name
         used.add(name)
     for role, candidates in CANDIDATES.items():
