@@ -240,6 +240,7 @@ class Replication:
                     start = cal.next_open(now)
                     end = cal.work_end(start, dur)
                     yield env.timeout(end - now)
+                    end = env.now  # the clock's value (avoids float drift between records)
                     waiting = self.pool_wait[p]
                     if waiting:
                         waiting.popleft().succeed(member)
@@ -254,6 +255,7 @@ class Replication:
                     start = env.now
                     end = start + dur
                     yield env.timeout(dur)
+                    end = env.now
                     cost = cm.activity_fixed_cost[a]
                 case.wait += start - enabled
                 case.proc += end - start
