@@ -129,20 +129,21 @@ pools_strategy = st.lists(st.tuples(st.integers(1, 3), st.sampled_from(sorted(CA
     lambda ps: [(f"P{i}", c, cal) for i, (c, cal) in enumerate(ps)])
 
 
-def run(model: ProcessModel, cases: int, seed: int):
+def run(model: ProcessModel, cases: int, seed: int, week_offset: float = 0.0):
     cm = compile_model(model)
     rows: list[tuple] = []
-    stats = Replication(cm, seed=seed, replication=0, week_offset=0.0, cases=cases,
+    stats = Replication(cm, seed=seed, replication=0, week_offset=week_offset, cases=cases,
                         sink=rows.extend).run()
     return cm, rows, stats
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(block=blocks, pools=pools_strategy, seed=st.integers(0, 2 ** 16))
-def test_random_sound_models_keep_every_invariant(block, pools, seed):
+@given(block=blocks, pools=pools_strategy, seed=st.integers(0, 2 ** 16),
+       week_offset=st.floats(0, 7 * 86400 - 1e-3))
+def test_random_sound_models_keep_every_invariant(block, pools, seed, week_offset):
     builder = Builder(pools)
     model = builder.model(("seq", [block, ("task",)]))
-    cm, rows, stats = run(model, 40, seed)
+    cm, rows, stats = run(model, 40, seed, week_offset)
     # every case ends
     assert stats.cases_completed == 40
     assert len({r[0] for r in rows}) == 40
@@ -182,7 +183,8 @@ def test_random_sound_models_keep_every_invariant(block, pools, seed):
         cal = cm.pool_calendar[p]
         for r in rows:
             if lo <= r[2] < hi and r[5] > r[4]:
-                assert cal.is_open(r[4]), (pname, r[4])
+                assert cal.is_open(r[4] + week_offset) or cal.is_open(
+                    r[4] + week_offset + 1e-6), (pname, r[4])
 
 
 def test_loop_and_branch_frequencies_follow_probabilities():

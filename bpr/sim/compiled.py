@@ -61,15 +61,16 @@ class FastCalendar:
         i = bisect.bisect_right(self.starts, w) - 1
         if i >= 0 and w < self.ends[i]:
             return t
+        # max(): shifting by the offset and back must never move a time before ``t``
         if i + 1 < len(self.starts):
-            return base + self.starts[i + 1] - self.offset
-        return base + WEEK + self.starts[0] - self.offset
+            return max(t, base + self.starts[i + 1] - self.offset)
+        return max(t, base + WEEK + self.starts[0] - self.offset)
 
     def work_end(self, t: float, work: float) -> float:
         """When ``work`` working seconds started (or queued) at simulation time ``t`` are done."""
         if self.always:
             return t + work
-        return self.calendar.work_end(t + self.offset, work) - self.offset
+        return max(t, self.calendar.work_end(t + self.offset, work) - self.offset)
 
     def working_seconds(self, a: float, b: float) -> float:
         """Open seconds between simulation times ``a`` and ``b``."""

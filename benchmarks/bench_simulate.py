@@ -1,0 +1,134 @@
+"""Simulation speed and memory: `python benchmarks/bench_simulate.py [--quick]`.
+
+Models: mined from the shared PurchasingExample and LoanApp logs with ``bpr.mine`` when it is
+available, else the log-derived stand-ins of ``tests/test_sim_standins.py``. Each model is
+simulated (one replication, the simulated log written as CSV, like ``bpr simulate``) at 10,000
+and 100,000 cases, each run in its own subprocess so that peak memory (ru_maxrss) is per run.
+
+Definitions: one *event* = one activity instance (one row of the simulated log); a log with
+start and complete events would have twice as many (printed too). Baseline measured in the same
+run: a plain SimPy M/M/1 queue (simpy.Resource, one process per customer, no logging) with the
+same number of activity instances as the 10,000-case runs. Reference (not measured here): the
+issue reports Prosimos at about 17,000 events/s at 10,000 cases on a purchasing model; bpr's
+target is at least 5x that, with memory flat from 10k to 100k cases.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROSIMOS_EVENTS_PER_S = 17_000  # reported in issue 4/5 for Prosimos on a purchasing model
+MODELS = {"purchasing": "PurchasingExample.csv.gz", "loanapp": "LoanApp_simplified_train.csv.gz"}
+
+
+def load_model(key: str):
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from bpr.io.logs import read_log
+        from bpr.mine import mine
+
+        return mine(read_log(ROOT / "event_logs" / MODELS[key])), "mined"
+    except ImportError:
+        from test_sim_standins import loan_app_standin, purchasing_standin
+
+        return (purchasing_standin() if key == "purchasing" else loan_app_standin()), "stand-in"
+
+
+def child_simulate(key: str, cases: int) -> dict:
+    from bpr.sim import simulate
+
+    model, origin = load_model(key)
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        result = simulate(model, cases=cases, seed=1, log_path=Path(tmp) / "simulated_log.csv")
+        wall = time.perf_counter() - t0
+        log_mb = (Path(tmp) / "simulated_log.csv").stat().st_size / 1e6
+    rep = result.replications[0]
+    events = sum(rep.activity_count.values())
+    return {"model": model.name, "origin": origin, "cases": cases, "wall_s": wall,
+            "events": events, "peak_rss_mb": resource.getrusage(
+                resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_before_run_mb": base_rss / 1024,
+            "log_mb": log_mb, "median_ct_h": rep.kpis["cycle_time_hours_median"]}
+
+
+def child_baseline(events: int) -> dict:
+    """Plain SimPy M/M/1 (simpy.Resource), ``events`` customers, rho = 0.8, no logging."""
+    import random
+
+    import simpy
+
+    rng = random.Random(1)
+    env = simpy.Environment()
+    server = simpy.Resource(env, capacity=1)
+
+    def customer():
+        with server.request() as req:
+            yield req
+            yield env.timeout(rng.expovariate(1 / 0.8))
+
+    def source():
+        for _ in range(events):
+            env.process(customer())
+            yield env.timeout(rng.expovariate(1.0))
+
+    env.process(source())
+    t0 = time.perf_counter()
+    env.run()
+    wall = time.perf_counter() - t0
+    return {"model": "plain SimPy M/M/1", "cases": events, "wall_s": wall, "events": events,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    sizes = (2_000, 20_000) if quick else (10_000, 100_000)
+    results = {}
+    for key in MODELS:
+        for n in sizes:
+            results[key, n] = r = run_child("sim", key, str(n))
+            print(f"{r['model']} [{r['origin']}] {n:>7,} cases: {r['wall_s']:7.2f} s, "
+                  f"{r['events']:>9,} events, {r['events'] / r['wall_s']:>9,.0f} events/s "
+                  f"({2 * r['events'] / r['wall_s']:>9,.0f} start+complete events/s), "
+                  f"peak RSS {r['peak_rss_mb']:6.0f} MB, log {r['log_mb']:.0f} MB, "
+                  f"median cycle time {r['median_ct_h']:.1f} h", flush=True)
+    ref_events = results["purchasing", sizes[0]]["events"]
+    base = run_child("baseline", str(ref_events))
+    base_rate = base["events"] / base["wall_s"]
+    print(f"baseline: plain SimPy M/M/1, {ref_events:,} customers: {base['wall_s']:.2f} s, "
+          f"{base_rate:,.0f} events/s, peak RSS {base['peak_rss_mb']:.0f} MB")
+    print()
+    print("ratios")
+    for key in MODELS:
+        small, big = results[key, sizes[0]], results[key, sizes[1]]
+        rate = small["events"] / small["wall_s"]
+        print(f"  {small['model']}: events/s vs plain SimPy M/M/1 {rate / base_rate:.2f}x; "
+              f"vs Prosimos' reported {PROSIMOS_EVENTS_PER_S:,}/s {rate / PROSIMOS_EVENTS_PER_S:.1f}x"
+              f" (target >= 5x); memory {sizes[1] // 1000}k/{sizes[0] // 1000}k cases "
+              f"{big['peak_rss_mb'] / small['peak_rss_mb']:.2f}x; events/s "
+              f"{sizes[1] // 1000}k vs {sizes[0] // 1000}k "
+              f"{(big['events'] / big['wall_s']) / rate:.2f}x")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        if sys.argv[2] == "sim":
+            res = child_simulate(sys.argv[3], int(sys.argv[4]))
+        else:
+            res = child_baseline(int(sys.argv[3]))
+        print(json.dumps(res))
+    else:
+        main()
