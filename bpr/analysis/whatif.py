@@ -402,7 +402,7 @@ def fmt(value: float | None, digits: int = 3) -> str:
     a = abs(value)
     if a >= 1000:
         return f"{value:,.0f}"
-    if a == 0:
+    if a < 1e-9:
         return "0"
     decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
     return f"{value:,.{min(decimals, 4)}f}"
