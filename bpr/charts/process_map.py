@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,17 @@ def _hours(seconds: float) -> str:
 
 
 def draw_process_map(model: ProcessModel, path: str | os.PathLike[str] | None = None, *,
-                     ax: Any = None, waiting: bool = True) -> Any:
+                     ax: Any = None, waiting: bool = True,
+                     waiting_hours: Mapping[str, float] | None = None,
+                     waiting_max_hours: float | None = None) -> Any:
     """Draw ``model``'s process map and return the matplotlib Figure.
 
     ``path``: write a ``.png`` or ``.svg`` there (atomically). ``ax``: draw into an existing
     Axes instead of a new figure. ``waiting``: colour tasks by observed mean waiting time (only
-    when the model carries observed figures).
+    when the model carries observed figures). ``waiting_hours``: colour tasks by these mean
+    waits (hours, e.g. a simulation's ``activity_waiting_hours``) instead of the observed ones;
+    the observed counts are then not shown. ``waiting_max_hours``: the top of the colour scale
+    (give two maps the same value to compare them; default: the largest wait drawn).
     """
     fmt = None
     if path is not None:
@@ -60,8 +66,12 @@ def draw_process_map(model: ProcessModel, path: str | os.PathLike[str] | None = 
     obs = model.observed
     wait = dict(obs.activity_waiting_seconds) if (obs is not None and waiting) else {}
     counts = dict(obs.activity_count) if obs is not None else {}
+    if waiting_hours is not None:
+        wait = {k: float(v) * 3600 for k, v in waiting_hours.items() if k in g} if waiting else {}
+        counts = {}
     cmap = colormaps["YlOrRd"]
-    norm = Normalize(vmin=0, vmax=max(wait.values(), default=0) or 1)
+    top = waiting_max_hours * 3600 if waiting_max_hours else max(wait.values(), default=0)
+    norm = Normalize(vmin=0, vmax=top or 1)
 
     if ax is None:
         scale = 1 / 100  # inches per pixel of layout
