@@ -6,7 +6,7 @@ and no extraneous delays. Units are stated in the field names or comments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bpr.errors import BprError
 
@@ -57,8 +57,6 @@ class MiningOptions:
     delay_min_mean_seconds: float = 60.0  # smaller mean unexplained waits are left out
     # -- branching probabilities are rounded to this many decimals (the last fixed to sum 1)
     probability_decimals: int = 4
-    # -- extra parameters recorded for calibration (free-form, informational)
-    extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
