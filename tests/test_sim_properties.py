@@ -213,3 +213,25 @@ def test_loop_and_branch_frequencies_follow_probabilities():
     for t, q, w in zip(or_t, (0.7, 0.4), (0.7 / 1.1, 0.4 / 1.1), strict=True):
         expect = q + none * w
         assert abs(count[t] / 4000 - expect) < 4 * math.sqrt(expect * (1 - expect) / 4000), t
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=st.sampled_from(sorted(CALENDARS)), offset=st.floats(0, 7 * 86400),
+       t=st.floats(0, 30 * 86400), work=st.floats(0, 20 * 86400))
+def test_fast_calendar_agrees_with_the_model_calendar(cal, offset, t, work):
+    """The engine's compiled calendar implements exactly the model's pause-and-resume rule."""
+    from bpr.sim.compiled import FastCalendar
+
+    c = CALENDARS[cal]
+    fast = FastCalendar(c, offset)
+    end = fast.work_end(t, work)
+    assert end >= t
+    assert end == pytest_approx(c.work_end(t + offset, work) - offset)
+    assert fast.next_open(t) == pytest_approx(c.next_open(t + offset) - offset)
+    assert c.working_seconds(t + offset, end + offset) == pytest_approx(work)
+
+
+def pytest_approx(x: float):
+    import pytest
+
+    return pytest.approx(x, abs=1e-6)

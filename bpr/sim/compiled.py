@@ -67,10 +67,42 @@ class FastCalendar:
         return max(t, base + WEEK + self.starts[0] - self.offset)
 
     def work_end(self, t: float, work: float) -> float:
-        """When ``work`` working seconds started (or queued) at simulation time ``t`` are done."""
+        """When ``work`` working seconds started (or queued) at simulation time ``t`` are done
+        (the rule of :meth:`Calendar.work_end`, on precomputed interval lists)."""
         if self.always:
             return t + work
-        return max(t, self.calendar.work_end(t + self.offset, work) - self.offset)
+        off = self.offset
+        starts = self.starts
+        ends = self.ends
+        last = len(starts)
+        x = t + off
+        base = math.floor(x / WEEK) * WEEK
+        w = x - base
+        i = bisect.bisect_right(starts, w) - 1
+        if i < 0 or w >= ends[i]:  # closed now: go to the next open interval
+            i += 1
+            if i == last:
+                base += WEEK
+                i = 0
+            w = starts[i]
+        left = work
+        weekly = self.weekly
+        if left > weekly:  # skip whole weeks
+            weeks = math.floor(left / weekly)
+            if left - weeks * weekly == 0:
+                weeks -= 1
+            base += weeks * WEEK
+            left -= weeks * weekly
+        while True:
+            avail = ends[i] - w
+            if left <= avail:
+                return max(t, base + w + left - off)
+            left -= avail
+            i += 1
+            if i == last:
+                base += WEEK
+                i = 0
+            w = starts[i]
 
     def working_seconds(self, a: float, b: float) -> float:
         """Open seconds between simulation times ``a`` and ``b``."""

@@ -134,6 +134,12 @@ class Replication:
         self.timer = {node: CaseStream(distribution_sampler(d), seed, replication,
                                        f"timer:{cm.names[node]}")
                       for node, d in cm.timer_delay.items()}
+        self.task_info: list[tuple | None] = [None] * len(cm.names)
+        for node, a in cm.task_index.items():
+            self.task_info[node] = (a, self.dur[a], self.delay[a], cm.activity_pool[a],
+                                    cm.activity_fixed_cost[a], cm.in_cycle[node])
+        self.pool_info = [(self.pool_free[p], self.pool_wait[p], self.pool_cal[p],
+                           self.pool_rate[p]) for p in range(len(cm.pool_names))]
         self.arrival_cal = FastCalendar(m.calendar(m.arrivals.calendar), week_offset)
         self.next_interarrival = sequential(distribution_sampler(m.arrivals.interarrival), seed,
                                             replication, "arrivals")
@@ -206,57 +212,59 @@ class Replication:
     def _token(self, case: _Case, node: int, stop: int):
         """Move one token from ``node`` until it reaches ``stop`` (a join) or an end event."""
         env = self.env
+        timeout = env.timeout
         cm = self.cm
         op = cm.op
         succ = cm.succ
+        task_info = self.task_info
+        pool_info = self.pool_info
+        idx = case.idx
         while node != stop:
             o = op[node]
             if o == OP_TASK:
-                a = cm.task_index[node]
+                a, dstream, dl, p, fixed, cyc = task_info[node]
                 enabled = env.now
-                if case.visits is not None and cm.in_cycle[node]:
+                if cyc and case.visits is not None:
                     k = case.visits.get(node, 0)
                     case.visits[node] = k + 1
-                    dur = self.dur[a].visit(case.idx, k)
+                    dur = dstream.visit(idx, k)
                 else:
                     k = 0
-                    dur = self.dur[a].first(case.idx)
-                dl = self.delay[a]
+                    dur = dstream.first(idx)
                 if dl is not None:
-                    d = dl.visit(case.idx, k)
+                    d = dl.visit(idx, k)
                     if d > 0:
-                        yield env.timeout(d)
-                p = cm.activity_pool[a]
+                        yield timeout(d)
                 if p >= 0:
-                    free = self.pool_free[p]
+                    free, waiting, cal, rate = pool_info[p]
                     if free:
                         member = free.popleft()
                     else:
                         ev = env.event()
-                        self.pool_wait[p].append(ev)
+                        waiting.append(ev)
                         member = yield ev
-                    cal = self.pool_cal[p]
                     now = env.now
-                    start = cal.next_open(now)
-                    end = cal.work_end(start, dur)
-                    yield env.timeout(end - now)
+                    if cal.always:
+                        start = now
+                        yield timeout(dur)
+                    else:
+                        start = cal.next_open(now)
+                        yield timeout(cal.work_end(start, dur) - now)
                     end = env.now  # the clock's value (avoids float drift between records)
-                    waiting = self.pool_wait[p]
                     if waiting:
                         waiting.popleft().succeed(member)
                     else:
                         free.append(member)
-                    cost = dur / HOUR * self.pool_rate[p] + cm.activity_fixed_cost[a]
+                    cost = dur / HOUR * rate + fixed
                     if start >= self.window_start:
                         self.pool_busy[p] += dur
                     case.labour += dur
                 else:
                     member = -1
                     start = env.now
-                    end = start + dur
-                    yield env.timeout(dur)
+                    yield timeout(dur)
                     end = env.now
-                    cost = cm.activity_fixed_cost[a]
+                    cost = fixed
                 case.wait += start - enabled
                 case.proc += end - start
                 case.cost += cost
@@ -264,7 +272,7 @@ class Replication:
                     self.act_wait[a] += start - enabled
                     self.act_count[a] += 1
                 if case.rows is not None:
-                    case.rows.append((case.idx, a, member, enabled, start, end, cost))
+                    case.rows.append((idx, a, member, enabled, start, end, cost))
                 node = succ[node][0]
             elif o in (OP_PASS, OP_JOIN):
                 node = succ[node][0]
