@@ -58,10 +58,12 @@ def waterfall_data(savings: Any, measure: str = "hours") -> dict[str, Any]:
         raise ValueError(f"{key} is not available for this scenario (no cost data: hours only)")
     steps = []
     start = 0.0
+    scale = max([abs(x) for x in total] + [1e-300])
     for step in data.get("attribution") or []:
         e = est(step["step"].get(key))
         if e is None:
             raise ValueError(f"{key} is missing for change {step['change']}")
+        e = _clean(e, scale)
         steps.append({"change": int(step["change"]), "label": str(step["label"]),
                       "start": start, "mean": e[0], "ci_low": e[1], "ci_high": e[2]})
         start += e[0]
@@ -116,6 +118,12 @@ def savings_waterfall(savings: Any, *, measure: str = "hours", title: str | None
         ax.set_title("whiskers: 95% confidence intervals", loc="right", fontsize=7,
                      fontweight="normal", color=NEUTRAL)
     return save(fig, path)
+
+
+def _clean(e: tuple[float, float, float], scale: float) -> tuple[float, float, float]:
+    """Floating-point dust (|x| < 1e-9 of the total's scale) is zero: a change that moves
+    nothing draws no bar and reads 0, not -0.0000."""
+    return tuple(0.0 if abs(x) < 1e-9 * scale else x for x in e)  # type: ignore[return-value]
 
 
 def _value_label(ax: Any, x: float, text: str, value: float, ys: list[float]) -> None:
