@@ -105,11 +105,13 @@ def main() -> None:
     for key in MODELS:
         for n in sizes:
             results[key, n] = r = run_child("sim", key, str(n))
+            growth = r["peak_rss_mb"] - r["rss_before_run_mb"]
             print(f"{r['model']} [{r['origin']}] {n:>7,} cases: {r['wall_s']:7.2f} s, "
                   f"{r['events']:>9,} events, {r['events'] / r['wall_s']:>9,.0f} events/s "
                   f"({2 * r['events'] / r['wall_s']:>9,.0f} start+complete events/s; "
                   f"{r['events'] / r['cpu_s']:>9,.0f} events per CPU second), "
-                  f"peak RSS {r['peak_rss_mb']:6.0f} MB, log {r['log_mb']:.0f} MB, "
+                  f"peak RSS {r['peak_rss_mb']:6.0f} MB (+{growth:.0f} MB during the run), "
+                  f"log {r['log_mb']:.0f} MB, "
                   f"median cycle time {r['median_ct_h']:.1f} h", flush=True)
     ref_events = results["purchasing", sizes[0]]["events"]
     base = run_child("baseline", str(ref_events))
