@@ -408,15 +408,36 @@ def write_log(log: E.EventLog | pd.DataFrame, path: str | os.PathLike[str],
             return
         cols = [c for c in WRITE_NAMES if c in df.columns]
         out = df[cols].rename(columns=WRITE_NAMES)
-        zone = tzinfo_of(tz)
-        for c in (E.START, E.END, E.ENABLED):
-            if c in df.columns:
-                out[WRITE_NAMES[c]] = df[c].dt.tz_convert(zone)
-        if fmt == "csv":
+        if fmt == "parquet":
+            zone = tzinfo_of(tz)
             for c in (E.START, E.END, E.ENABLED):
                 if c in df.columns:
-                    text = out[WRITE_NAMES[c]].astype(str).str.replace(" ", "T", n=1)
-                    out[WRITE_NAMES[c]] = text.where(df[c].notna().to_numpy(), "")
-            out.to_csv(tmp, index=False, compression="gzip" if gz else None)
-        else:
+                    out[WRITE_NAMES[c]] = df[c].dt.tz_convert(zone)
             out.to_parquet(tmp, index=False)
+            return
+        _write_csv(df, cols, tmp, gzipped=gz, tz=tz)
+
+
+def _write_csv(df: pd.DataFrame, cols: list[str], tmp: Path, *, gzipped: bool, tz: str) -> None:
+    import pyarrow.csv as pcsv
+
+    from bpr.io.times import iso_text
+
+    arrays = []
+    for c in cols:
+        if c in (E.START, E.END, E.ENABLED):
+            arrays.append(iso_text(df[c], tz))
+        elif c in (E.FIXED_COST, E.RESOURCE_COST):
+            arrays.append(pa.array(df[c].to_numpy(dtype=float), from_pandas=True))
+        else:
+            text = df[c].where(df[c].isna(), df[c].astype(str)).astype(object)
+            arrays.append(pa.array(text.where(text.notna(), None).tolist(), pa.string()))
+    table = pa.table(arrays, names=[WRITE_NAMES[c] for c in cols])
+    options = pcsv.WriteOptions(quoting_style="needed")
+    if gzipped:
+        import gzip
+
+        with gzip.open(tmp, "wb", compresslevel=5) as sink:
+            pcsv.write_csv(table, sink, write_options=options)
+    else:
+        pcsv.write_csv(table, str(tmp), write_options=options)

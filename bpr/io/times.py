@@ -179,3 +179,21 @@ def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
             parsed = pc.assume_timezone(parsed, "UTC")
         return parsed.to_pandas().astype("datetime64[ns, UTC]").reset_index(drop=True)
     return _parse_with_pandas(col.to_pandas(), column, shown, row_label, notes)
+
+
+def iso_text(series: pd.Series, tz: str) -> pa.Array:
+    """ISO 8601 text (``2024-01-02T09:00:00.250+02:00``) of UTC timestamps shown in offset ``tz``.
+
+    Vectorised with Arrow; fractions are written only as finely as the data needs (seconds,
+    milliseconds, microseconds or nanoseconds). ``NaT`` becomes null.
+    """
+    wall = series.dt.tz_convert(tzinfo_of(tz)).dt.tz_localize(None)
+    arr = pa.array(wall, type=pa.timestamp("ns"))
+    for unit in ("s", "ms", "us", "ns"):
+        coarse = pc.cast(arr, pa.timestamp(unit), safe=False)
+        if unit == "ns" or pc.all(pc.equal(pc.cast(coarse, pa.timestamp("ns")), arr)).as_py() \
+                in (True, None):
+            break
+    text = pc.utf8_replace_slice(pc.cast(coarse, pa.string()), 10, 11, "T")
+    suffix = "+00:00" if tz == "UTC" else tz
+    return pc.binary_join_element_wise(text, pa.scalar(suffix), "")

@@ -110,12 +110,11 @@ def _attr(tag: str, key: str, value: str) -> str:
     return f"<{tag} key={quoteattr(key)} value={quoteattr(value)}/>"
 
 
-def _iso(ts: pd.Series, tz: str) -> pd.Series:
+def _iso(ts: pd.Series, tz: str) -> list[str | None]:
     """ISO 8601 text of tz-aware timestamps in the offset ``tz`` (``"UTC"`` or ``"+HH:MM"``)."""
-    from bpr.io.times import tzinfo_of
+    from bpr.io.times import iso_text
 
-    text = ts.dt.tz_convert(tzinfo_of(tz)).astype(str).str.replace(" ", "T", n=1)
-    return text.where(ts.notna(), None)
+    return iso_text(ts, tz).to_pylist()
 
 
 def _lines(df: pd.DataFrame, tz: str) -> Iterator[str]:
@@ -126,9 +125,9 @@ def _lines(df: pd.DataFrame, tz: str) -> Iterator[str]:
                          ("Lifecycle", "lifecycle")):
         yield (f'<extension name="{name}" prefix="{prefix}" '
                f'uri="http://www.xes-standard.org/{prefix}.xesext"/>')
-    start = _iso(df["start_time"], tz).tolist()
-    end = _iso(df["end_time"], tz).tolist()
-    enabled = _iso(df["enabled_time"], tz).tolist() if "enabled_time" in df else None
+    start = _iso(df["start_time"], tz)
+    end = _iso(df["end_time"], tz)
+    enabled = _iso(df["enabled_time"], tz) if "enabled_time" in df else None
     cases = df["case_id"].astype(str).tolist()
     acts = df["activity"].astype(str).tolist()
     res = df["resource"].tolist() if "resource" in df else [None] * len(df)
