@@ -39,7 +39,8 @@ def main(argv: list[str]) -> int:
     points = 5 * 8
     print(f"sweep of {points} points x {args.replications} replications x {args.cases} cases "
           f"({points * args.replications} simulations) on {SCENARIO.name}; "
-          f"{os.cpu_count()} CPU(s)")
+          f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} before the run "
+          f"(other processes on the machine slow the parallel runs down)")
     t1, r1 = _run("1 local worker", workers=1, **run)
     t2, r2 = _run("2 local workers", workers=2, **run)
 
@@ -59,6 +60,7 @@ def main(argv: list[str]) -> int:
           f"Dask {points * args.replications / td:.1f}")
     print(f"speed-up 2 workers / 1 worker: {t1 / t2:.2f}x (target >= 1.7x on 2 cores)")
     print(f"Dask / 1 worker: {t1 / td:.2f}x; Dask / 2 local workers: {t2 / td:.2f}x")
+    print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
     same = r1 == r2 == rd
     print(f"identical results on all three executors: {same}")
     front = [p["point"] for p in r1["points"] if p["pareto"]]
