@@ -4,13 +4,16 @@ sound models, keep the activities they should, and never leave a pool with negat
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenario_helpers import random_model, small_model
 
 from bpr.errors import ScenarioError
 from bpr.model import Distribution, ProcessModel, check
+from bpr.model.files import load_model
 from bpr.scenario import (
     Automate,
     Branching,
@@ -144,3 +147,23 @@ def test_staff_never_goes_negative(delta, mode, factor):
         assert "would leave" in str(err) or "breaks the model" in str(err)
         return
     assert new.pools["P1"].count >= 1
+
+
+BUNDLED = sorted((Path(__file__).resolve().parents[1] / "processes").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_random_changes_on_bundled_models_stay_sound(path, ops):
+    _run(_bundled(path), ops)
+
+
+_CACHE: dict[Path, ProcessModel] = {}
+
+
+def _bundled(path: Path) -> ProcessModel:
+    if path not in _CACHE:
+        _CACHE[path] = load_model(path)
+    return _CACHE[path]
