@@ -234,6 +234,7 @@ class SweepResult:
                   for r in rows]
         lines += ["", f"* Pareto-efficient: no other point is better on "
                       f"{' and '.join(self.objectives)}"]
+        lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
 
@@ -329,5 +330,10 @@ def sweep(scenario: Scenario | str | os.PathLike[str], grid: Sequence[str | Grid
     settings = {"cases": int(cases), "replications": int(replications), "seed": int(seed),
                 "warmup_cases": int(warmup_cases), "annual_cases": annual,
                 "fte_hours_per_year": fte, "common_random_numbers": True, "confidence": 0.95}
-    return SweepResult(scenario, axes, points, objectives, settings, model.currency)
+    notes = []
+    unpriced = [p.name for p in model.pools.values() if p.hourly_rate is None]
+    if has_rates and unpriced:
+        notes.append(f"pools without an hourly rate are left out of cost_per_case_with_staff: "
+                     f"{', '.join(unpriced)}")
+    return SweepResult(scenario, axes, points, objectives, settings, model.currency, notes)
 
