@@ -129,7 +129,8 @@ def _text(col: pa.ChunkedArray | pd.Series) -> pd.Series:
             else:
                 col = pc.cast(col, pa.string())
         col = pc.utf8_trim_whitespace(col)
-        s = col.to_pandas().astype(object)
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        return col.to_pandas().fillna(np.nan).astype(object)
     return s.where(s.notna() & (s != ""), np.nan)
 
 

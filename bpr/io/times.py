@@ -155,7 +155,9 @@ def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
             raise LogError(f"column {column!r} holds numbers, not timestamps; fix: map the"
                            " timestamp column (e.g. --end) or convert it to ISO 8601",
                            path=shown)
-        return _parse_with_pandas(col.reset_index(drop=True), column, shown, row_label, notes)
+        text = col.reset_index(drop=True)
+        text = text.where(text.isna(), text.astype(str))
+        col = pa.chunked_array([pa.array(text, type=pa.string(), from_pandas=True)])
     typ = col.type
     if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
         try:
@@ -170,6 +172,29 @@ def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
                        " timestamp column (e.g. --end) or convert it to ISO 8601", path=shown)
     if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
         col = pc.cast(col, pa.string())
+    col = pc.utf8_trim_whitespace(col.combine_chunks() if isinstance(col, pa.ChunkedArray)
+                                  else col)
+    fast = _cast(col)
+    if fast is not None:
+        return fast
+    has_offset = pc.match_substring_regex(col, _OFFSET_RE)
+    n_offset = pc.sum(has_offset).as_py() or 0
+    if n_offset in (0, len(col) - col.null_count):
+        return _parse_with_pandas(col.to_pandas(), column, shown, row_label, notes)
+    # Some values carry an offset and some do not: parse the two groups apart (pandas would
+    # read a naive value that follows an aware one in the earlier value's offset).
+    aware = has_offset.fill_null(False).to_numpy(zero_copy_only=False)
+    result = np.full(len(col), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for mask in (aware, ~aware):
+        rows = np.flatnonzero(mask)
+        part = _parse_uniform(col.filter(pa.array(mask)), column, shown,
+                              lambda i, rows=rows: row_label(int(rows[i])), notes)
+        result[rows] = part.dt.tz_localize(None).to_numpy()
+    return pd.Series(result).dt.tz_localize("UTC")
+
+
+def _cast(col: pa.Array) -> pd.Series | None:
+    """Arrow's ISO 8601 cast, if every value has an offset or none has; else ``None``."""
     for target in (UTC_NS, pa.timestamp("ns")):
         try:
             parsed = pc.cast(col, target)
@@ -178,6 +203,15 @@ def to_utc(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
         if target.tz is None:
             parsed = pc.assume_timezone(parsed, "UTC")
         return parsed.to_pandas().astype("datetime64[ns, UTC]").reset_index(drop=True)
+    return None
+
+
+def _parse_uniform(col: pa.Array, column: str, shown: str, row_label: Callable[[int], str],
+                   notes: list[str] | None) -> pd.Series:
+    """Parse strings that all carry an offset, or all do not (fast Arrow cast when ISO)."""
+    fast = _cast(col)
+    if fast is not None:
+        return fast
     return _parse_with_pandas(col.to_pandas(), column, shown, row_label, notes)
 
 
