@@ -79,10 +79,12 @@ def label(key: str, currency: str | None = None) -> str:
 
 @contextmanager
 def styled() -> Iterator[None]:
-    """Apply the bpr style while a figure is built (rc settings are restored after)."""
+    """Apply the bpr style while a figure is built (rc settings are restored after).
+
+    Figures are plain :class:`~matplotlib.figure.Figure` objects rendered by Agg; no backend is
+    selected here, so a notebook's inline backend keeps working."""
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
     with matplotlib.rc_context(_RC):
         yield
 
