@@ -113,6 +113,13 @@ def savings_waterfall(savings: Any, *, measure: str = "hours", title: str | None
         ax.grid(axis="x", visible=False)
         ax.use_sticky_edges = False
         ax.margins(y=0.18)
+        drawn = [0.0, t["ci_low"], t["ci_high"], *(s["start"] + s[k] for s in d["steps"]
+                                                   for k in ("mean", "ci_low", "ci_high")),
+                 *(s["start"] for s in d["steps"])]
+        if min(drawn) >= 0:
+            ax.set_ylim(bottom=0)  # no empty band below the zero line
+        elif max(drawn) <= 0:
+            ax.set_ylim(top=0)
         ax.set_title(title or f"{label(key, d['currency']).split(' (')[0].capitalize()}, "
                               f"by change")
         ax.set_title("whiskers: 95% confidence intervals", loc="right", fontsize=7,
