@@ -320,3 +320,20 @@ def test_pm4py_noise_never_leaks_in_a_fresh_interpreter(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == "8577\n"
     assert done.stderr == ""
+
+
+def test_reading_raises_no_python_warnings(event_logs: Path, tmp_path: Path) -> None:
+    import warnings
+
+    path = tmp_path / "gaps.csv"
+    path.write_text("case_id,activity,resource,end_time\n1,A,,2024-01-01T08:00Z\n"
+                    "1,B,,2024-01-01T09:00Z\n2,,,2024-01-01T09:00Z\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in ("03_repairExample.xes.gz", "PurchasingExample.csv.gz",
+                     "LoanApp_simplified_test.csv.gz"):
+            log = read_log(event_logs / name)
+        write_log(log, tmp_path / "l.csv.gz")
+        read_log(tmp_path / "l.csv.gz")
+        read_log(path)
+    assert [str(w.message) for w in caught] == []

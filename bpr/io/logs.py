@@ -130,7 +130,8 @@ def _text(col: pa.ChunkedArray | pd.Series) -> pd.Series:
                 col = pc.cast(col, pa.string())
         col = pc.utf8_trim_whitespace(col)
         col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
-        return col.to_pandas().fillna(np.nan).astype(object)
+        s = col.to_pandas().astype(object)
+        return s.where(s.notna(), np.nan)
     return s.where(s.notna() & (s != ""), np.nan)
 
 
