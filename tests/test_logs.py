@@ -337,3 +337,17 @@ def test_reading_raises_no_python_warnings(event_logs: Path, tmp_path: Path) -> 
         read_log(tmp_path / "l.csv.gz")
         read_log(path)
     assert [str(w.message) for w in caught] == []
+
+
+def test_bom_crlf_semicolons_quotes_and_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes('\ufeff"Case ID";"Activity";"Resource";"End Time"\r\n'
+                     '1;"Prüfen";Jürgen;2024-01-01 10:00\r\n'
+                     '1;Zahlen;"Ann; B";2024-01-01 11:00\r\n'.encode())
+    df = read_log(path).df
+    assert df["activity"].tolist() == ["Prüfen", "Zahlen"]
+    assert df["resource"].tolist() == ["Jürgen", "Ann; B"]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("case_id\tactivity\tresource\tend_time\n1\tPrüfen\tJürgen\t"
+                      "2024-01-01 10:00\n".encode("latin-1"))
+    assert read_log(latin).df["resource"].tolist() == ["Jürgen"]
