@@ -161,7 +161,25 @@ def test_rows_with_missing_values(tmp_path: Path) -> None:
     log = read_log(path)
     assert log.df["activity"].tolist() == ["A", "D"]
     assert log.warnings[0].startswith("Dropped 3 rows without a case id, an activity or an end"
-                                      " time (first: row 2 (line 3))")
+                                      " time (first: row 2 (line 3) has no case id)")
     assert "3 rows without a case id" in error_of(path, strict=True)
     only = write(tmp_path, "o.csv", "case_id,activity,end_time\n1,,2024-01-01\n")
     assert "no usable events" in error_of(only)
+
+
+def test_xes_event_without_a_readable_timestamp(tmp_path: Path) -> None:
+    path = write(tmp_path, "d.xes", (
+        '<log xmlns="http://www.xes-standard.org/"><trace>'
+        '<string key="concept:name" value="1"/>'
+        '<event><string key="concept:name" value="A"/>'
+        '<date key="time:timestamp" value="2024-01-01T10:00:00Z"/></event>'
+        '<event><string key="concept:name" value="B"/>'
+        '<date key="time:timestamp" value="garbage"/></event>'
+        '<event><string key="concept:name" value="C"/>'
+        '<date key="time:timestamp" value="2024-01-01T11:00:00Z"/></event>'
+        '</trace></log>'))
+    log = read_log(path)
+    assert log.df["activity"].tolist() == ["A", "C"]
+    assert log.warnings[0].startswith("Dropped 1 row without a case id, an activity or an end"
+                                      " time (first: event 2 has no end time)")
+    assert "event 2 has no end time" in error_of(path, strict=True)

@@ -208,10 +208,17 @@ def _build(df: pd.DataFrame, cmap: ColumnMap, shown: str, strict: bool,
     def at(i: int, frame: pd.DataFrame) -> str:
         return row_label(int(frame["row"].iloc[i]))
 
-    missing = df[E.CASE].isna() | df[E.ACTIVITY].isna() | df[E.END].isna()
+    gaps = {"case id": df[E.CASE].isna(), "activity": df[E.ACTIVITY].isna(),
+            "end time": df[E.END].isna()}
+    missing = gaps["case id"] | gaps["activity"] | gaps["end time"]
+
+    def lacks(i: int) -> str:
+        what = " and ".join(k for k, v in gaps.items() if v.iloc[i])
+        return f"{at(i, df)} has no {what}"
+
     df = _drop(df, missing, "without a case id, an activity or an end time",
-               "fill in the missing values or map other columns",
-               lambda i: at(i, df), shown, strict, warnings)
+               "fill in the missing values or map other columns", lacks, shown, strict,
+               warnings)
     if len(df) == 0:
         raise LogError("no usable events: every row lacks a case id, activity or end time;"
                        " fix: map the right columns with --case/--activity/--end", path=shown)
