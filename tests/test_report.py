@@ -170,7 +170,7 @@ def test_cli_writes_the_report(run, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "file", "damaged", "not_whatif",
-                                  "bad_fidelity"])
+                                  "bad_fidelity", "pdf_name"])
 def test_cli_bad_outdir(case, run, tmp_path):
     _, out = run
     target = tmp_path / "r.html"
@@ -192,6 +192,9 @@ def test_cli_bad_outdir(case, run, tmp_path):
         elif case == "not_whatif":
             (d / "savings.json").write_text('{"a": 1}', encoding="utf-8")
             expect = "not written by bpr whatif"
+        elif case == "pdf_name":
+            target = tmp_path / "r.pdf"
+            expect = "give a .html file name"
         else:
             (d / "fid.json").write_text("[1, 2]", encoding="utf-8")
             args = ["--fidelity", str(d / "fid.json")]

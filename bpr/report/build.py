@@ -229,6 +229,9 @@ def write_report(outdir: str | os.PathLike[str], path: str | os.PathLike[str], *
     the folder is not a what-if output); returns the path."""
     from bpr.io.atomic import write_text
 
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        raise BprError("the report is an HTML page: give a .html file name (print it to PDF "
+                       "from a browser)", path=str(path))
     html = build_report(outdir, fidelity=fidelity)
     write_text(path, html)
     return Path(path)
