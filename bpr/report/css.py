@@ -20,7 +20,7 @@ p.sub { color: var(--muted); margin: 0 0 1rem; }
 .card .v { font-size: 1.45rem; font-weight: 700; }
 .card .ci { color: var(--muted); font-size: .85rem; }
 .card .k { font-size: .85rem; color: var(--muted); }
-.sig { color: var(--gain); font-weight: 600; font-size: .8rem; }
+.sig { color: #1f4e79; font-weight: 600; font-size: .8rem; }
 .nosig { color: var(--loss); font-weight: 600; font-size: .8rem; }
 .summary { font-size: 1.05rem; }
 figure { margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; }
