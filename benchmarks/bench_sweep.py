@@ -23,11 +23,21 @@ GRID = ["staff.finance=2..6", "automate.Verify receipts=0.1,0.2,0.3,0.4,0.5,0.6,
 def _run(label: str, **kw) -> tuple[float, dict]:
     from bpr.analysis.sweep import sweep
 
+    c0 = _cpu()
     t0 = time.perf_counter()
     result = sweep(str(SCENARIO), GRID, **kw)
     dt = time.perf_counter() - t0
-    print(f"{label:<28} {dt:8.2f} s", flush=True)
+    cpu = _cpu() - c0
+    extra = "" if "scheduler" in kw else (f"  (CPU {cpu:6.1f} s: {cpu / dt:.2f} cores actually "
+                                          f"used)")
+    print(f"{label:<28} {dt:8.2f} s{extra}", flush=True)
     return dt, result.to_dict()
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the local pool's workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def main(argv: list[str]) -> int:
