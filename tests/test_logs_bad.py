@@ -183,3 +183,10 @@ def test_xes_event_without_a_readable_timestamp(tmp_path: Path) -> None:
     assert log.warnings[0].startswith("Dropped 1 row without a case id, an activity or an end"
                                       " time (first: event 2 has no end time)")
     assert "event 2 has no end time" in error_of(path, strict=True)
+
+
+def test_cost_that_is_not_a_number(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "case_id,activity,end_time,FixedCost\n"
+                 "1,A,2024-01-01T10:00Z,2.5\n1,B,2024-01-01T11:00Z,ten\n")
+    assert error_of(path) == (f"{path}: column 'FixedCost', row 2 (line 3): 'ten' is not a"
+                              " number; fix: correct the value or remove the column")

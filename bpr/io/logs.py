@@ -135,13 +135,14 @@ def _text(col: pa.ChunkedArray | pd.Series) -> pd.Series:
     return s.where(s.notna() & (s != ""), np.nan)
 
 
-def _number(col: pa.ChunkedArray | pd.Series, column: str, shown: str) -> pd.Series:
+def _number(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
+            row_label: Callable[[int], str]) -> pd.Series:
     s = col.to_pandas() if not isinstance(col, pd.Series) else col.reset_index(drop=True)
     out = pd.to_numeric(s, errors="coerce")
     bad = s.notna() & out.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise LogError(f"column {column!r}, row {i + 1}: {s.iloc[i]!r} is not a number; fix:"
+        raise LogError(f"column {column!r}, {row_label(i)}: {s.iloc[i]!r} is not a number; fix:"
                        " correct the value or remove the column", path=shown)
     return out.astype(float)
 
@@ -153,20 +154,17 @@ def _frame(raw: pa.Table | pd.DataFrame, cmap: ColumnMap, shown: str,
     the UTC offsets (seconds) written in the timestamps; format guesses go to ``notes``."""
     from bpr.io.times import offsets_of_datetimes, offsets_of_strings, to_utc
 
-    def get(name: str):
-        return raw[name]
-
     out: dict[str, pd.Series] = {}
     offsets: Counter[int] = Counter()
     for role, target in ((cmap.case, E.CASE), (cmap.activity, E.ACTIVITY),
                          (cmap.resource, E.RESOURCE), (cmap.role, E.ROLE),
                          (cmap.lifecycle, "lifecycle")):
         if role is not None:
-            out[target] = _text(get(role))
+            out[target] = _text(raw[role])
     for role, target in ((cmap.end, E.END), (cmap.start, E.START), (cmap.enabled, E.ENABLED)):
         if role is None:
             continue
-        col = get(role)
+        col = raw[role]
         if target != E.ENABLED:
             if isinstance(col, pd.Series):
                 if isinstance(col.dtype, pd.DatetimeTZDtype):
@@ -178,7 +176,7 @@ def _frame(raw: pa.Table | pd.DataFrame, cmap: ColumnMap, shown: str,
         out[target] = to_utc(col, role, shown, row_label, notes)
     for role, target in ((cmap.fixed_cost, E.FIXED_COST), (cmap.resource_cost, E.RESOURCE_COST)):
         if role is not None:
-            out[target] = _number(get(role), role, shown)
+            out[target] = _number(raw[role], role, shown, row_label)
     df = pd.DataFrame(out)
     df["row"] = np.arange(len(df), dtype=np.int64)
     return df, offsets
@@ -297,7 +295,7 @@ def read_log(path: str | os.PathLike[str], *, case: str | None = None,
     ``progress(done, total)`` is called as the reading advances.
     """
     shown = os.fspath(path)
-    p = Path(shown)
+    p = Path(shown).expanduser()
     done = [0]
 
     def tick() -> None:
