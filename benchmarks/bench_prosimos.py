@@ -19,7 +19,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,18 +41,19 @@ t = time.perf_counter()
 r = simulate(m, cases=int(sys.argv[3]), seed=int(sys.argv[4]), start="2024-01-01T00:00:00")
 secs = time.perf_counter() - t
 rep = r.replications[0]
-print(json.dumps({"seconds": secs, "events": int(sum(rep.activity_count.values())),
+import resource
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "seconds": secs, "events": int(sum(rep.activity_count.values())),
                   "cycle_h": rep.kpis["cycle_time_hours_mean"],
                   "wait_h": rep.kpis["waiting_time_hours_mean"]}))
 """
 
 PROSIMOS_RUN = r"""
-import json, sys, time, datetime
+import json, sys, time
 import pandas as pd
 from prosimos.simulation_engine import run_simulation
-start = datetime.datetime.fromisoformat(sys.argv[6])
 t = time.perf_counter()
-run_simulation(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], start)
+run_simulation(sys.argv[1], sys.argv[2], int(sys.argv[3]), None, sys.argv[5], sys.argv[6])
 secs = time.perf_counter() - t
 log = pd.read_csv(sys.argv[5])
 for c in ("enable_time", "start_time", "end_time"):
@@ -62,21 +62,20 @@ g = log.groupby("case_id")
 cycle = (g["end_time"].max() - g["enable_time"].min()).dt.total_seconds() / 3600
 wait = ((log["start_time"] - log["enable_time"]).dt.total_seconds() / 3600).groupby(
     log["case_id"]).sum()
-print(json.dumps({"seconds": secs, "events": int(len(log)), "cycle_h": float(cycle.mean()),
+import resource
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "seconds": secs, "events": int(len(log)), "cycle_h": float(cycle.mean()),
                   "wait_h": float(wait.mean())}))
 """
 
 
 def run_child(cmd: list[str]) -> dict:
-    """Run ``cmd``; its JSON result plus its peak memory (MiB) from ru_maxrss."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``cmd``; its JSON result plus its own peak memory (MiB, its ru_maxrss)."""
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {' '.join(cmd[:3])}...\n{proc.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    # ru_maxrss of children is the max over all children so far: report it only if it grew
-    out["peak_mib"] = max(peak, before) / 1024
+    out["peak_mib"] = out.pop("peak_kib") / 1024
     return out
 
 
@@ -85,7 +84,8 @@ def ensure_prosimos() -> Path:
     if not py.exists():
         WORK.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "prosimos", "pandas"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "prosimos", "pandas"], check=True,
+                       stderr=subprocess.DEVNULL)
     return py
 
 
@@ -114,7 +114,8 @@ def main() -> None:
     if not args.bpr_only:
         py = ensure_prosimos()
         tools["prosimos"] = lambda n, s, tmp: [str(py), "-c", PROSIMOS_RUN, bpmn, params, str(n),
-                                               os.path.join(tmp, "stats.csv"),
+                                               "-",  # no statistics file: Prosimos 2.1
+                                               # crashes computing them on this model
                                                os.path.join(tmp, "log.csv"), START]
     print(f"model {NAME}; {args.replications} replications per size")
     results: dict[tuple[str, int], list[dict]] = {}
