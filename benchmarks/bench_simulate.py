@@ -1,6 +1,6 @@
 """Simulation speed and memory: `python benchmarks/bench_simulate.py [--quick]`.
 
-Models: mined from the shared PurchasingExample and LoanApp logs with ``bpr.mine`` when it is
+Models: mined from the shared PurchasingExample and LoanApp logs with ``bpr.discovery`` when it is
 available, else the log-derived stand-ins of ``tests/test_sim_standins.py``. Each model is
 simulated (one replication, the simulated log written as CSV, like ``bpr simulate``) at 10,000
 and 100,000 cases, each run in its own subprocess so that peak memory (ru_maxrss) is per run.
@@ -32,7 +32,7 @@ def load_model(key: str):
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         from bpr.io.logs import read_log
-        from bpr.mine import mine
+        from bpr.discovery import mine
 
         return mine(read_log(ROOT / "event_logs" / MODELS[key])), "mined"
     except ImportError:

@@ -62,7 +62,7 @@ def scaled_csv(source: str | Path, target_events: int, *, name: str | None = Non
                                                               "enabled_time")) -> Path:
     """Write (once) a CSV of ``source`` scaled to about ``target_events`` rows; return its path."""
     from bpr.io.logs import read_log
-    from bpr.mine.calendars import tzinfo_of
+    from bpr.discovery.calendars import tzinfo_of
 
     df = pd.read_csv(source)
     tz = tzinfo_of(read_log(source).timezone)

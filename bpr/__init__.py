@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     "load_model": "bpr.model.files",
     "save_model": "bpr.model.files",
     "check": "bpr.model",
-    "mine": "bpr.mine",
+    "mine": "bpr.discovery",
     "simulate": "bpr.sim",
     "load_scenario": "bpr.scenario",
     "apply_scenario": "bpr.scenario",

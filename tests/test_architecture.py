@@ -1,4 +1,4 @@
-"""The import direction is one way: errors → io → model → mine, scenario → sim → analysis →
+"""The import direction is one way: errors → io → model → discovery, scenario → sim → analysis →
 charts → report → cli. A module may import only from its own layer or layers before it."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "bpr"
-LAYERS = ["errors", "progress", "io", "model", "mine", "scenario", "sim", "analysis", "charts",
+LAYERS = ["errors", "progress", "io", "model", "discovery", "scenario", "sim", "analysis", "charts",
           "report", "cli"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
-RANK["scenario"] = RANK["mine"]  # discovery and scenarios are siblings
+RANK["scenario"] = RANK["discovery"]  # discovery and scenarios are siblings
 RANK["progress"] = RANK["errors"]
 
 

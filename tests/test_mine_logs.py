@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bpr.io.logs import read_log
-from bpr.mine import MiningOptions, discover, summarize
+from bpr.discovery import MiningOptions, discover, summarize
 from bpr.model import check
 from bpr.model.files import load_model
 

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from bpr.errors import BprError
 from bpr.io.eventlog import EventLog
-from bpr.mine import MiningOptions, mine
-from bpr.mine.branching import probabilities, replay, round_shares
-from bpr.mine.calendars import OpenTime, discover_calendar, week_seconds
-from bpr.mine.controlflow import discover_flow
-from bpr.mine.durations import fit_duration
+from bpr.discovery import MiningOptions, mine
+from bpr.discovery.branching import probabilities, replay, round_shares
+from bpr.discovery.calendars import OpenTime, discover_calendar, week_seconds
+from bpr.discovery.controlflow import discover_flow
+from bpr.discovery.durations import fit_duration
 from bpr.model import Calendar, check, dumps, loads
 from bpr.model.calendar import WEEK
 
@@ -135,7 +135,7 @@ def test_mined_models_are_sound_and_round_trip(trace_list):
 
 
 def test_single_case_and_single_activity_warn():
-    from bpr.mine import discover
+    from bpr.discovery import discover
 
     one_case = _tiny_log([("c1", "a", "2024-01-01T09:00Z", "2024-01-01T09:10Z", "x"),
                           ("c1", "b", "2024-01-01T09:20Z", "2024-01-01T09:30Z", "x")])

@@ -1,4 +1,4 @@
-"""Hand-built stand-ins for models mined from the shared logs (until ``bpr.mine`` lands), and
+"""Hand-built stand-ins for models mined from the shared logs (until ``bpr.discovery`` lands), and
 checks that they reproduce the logs' activity frequencies.
 
 The control flow is written by hand from the processes' known structure; durations (working
@@ -219,10 +219,10 @@ def test_standin_reproduces_activity_frequencies(builder, log):
 
 
 def _mined_or_standin(log: str):
-    """The model mined by ``bpr.mine`` from ``log`` once mining exists, else the stand-in."""
+    """The model mined by ``bpr.discovery`` from ``log`` once mining exists, else the stand-in."""
     try:
         from bpr.io.logs import read_log
-        from bpr.mine import mine
+        from bpr.discovery import mine
     except ImportError:
         return loan_app_standin()
     return mine(read_log(LOGS / log))

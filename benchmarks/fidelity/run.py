@@ -54,7 +54,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
 
 def default_discovery(train_log: Any) -> Any:
     """bpr's discovery with its default options."""
-    from bpr.mine import mine  # not ``bpr.mine``: once imported, that name is the subpackage
+    from bpr.discovery import mine  # not ``bpr.discovery``: once imported, that name is the subpackage
 
     return mine(train_log)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bpr.cli.options import echo_json, json_option, quiet_option, warn
-from bpr.mine.options import ALGORITHMS
+from bpr.discovery.options import ALGORITHMS
 
 
 @click.command()
@@ -46,7 +46,7 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     """
     from bpr.errors import BprError
     from bpr.io.logs import read_log
-    from bpr.mine import MiningOptions, discover, summarize
+    from bpr.discovery import MiningOptions, discover, summarize
     from bpr.model.schema import file_kind
     from bpr.progress import Progress
 

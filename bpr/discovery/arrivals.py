@@ -1,11 +1,11 @@
 """Case arrivals: a weekly arrival calendar and the inter-arrival distribution in its open time.
 
 A case arrives at its first start time. The arrival calendar is discovered from the arrival
-moments (weekday x hour cells; see :func:`bpr.mine.calendars.discover_calendar`); too few cases
+moments (weekday x hour cells; see :func:`bpr.discovery.calendars.discover_calendar`); too few cases
 (or ``arrival_calendar`` off) give 24/7. Inter-arrival times are measured in the calendar's
 *open* time — ``Calendar.working_seconds`` between consecutive arrivals — because the simulator
 draws inter-arrival times in calendar-open time; the gap over a night or a weekend therefore
-counts as zero. The distribution is fitted like durations (:func:`bpr.mine.durations.fit_duration`).
+counts as zero. The distribution is fitted like durations (:func:`bpr.discovery.durations.fit_duration`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpr.mine.calendars import OpenTime, discover_calendar
-from bpr.mine.durations import fit_duration
-from bpr.mine.options import MiningOptions
+from bpr.discovery.calendars import OpenTime, discover_calendar
+from bpr.discovery.durations import fit_duration
+from bpr.discovery.options import MiningOptions
 from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
 

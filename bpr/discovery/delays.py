@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from bpr.io.eventlog import RESOURCE
-from bpr.mine.calendars import OpenTime
-from bpr.mine.durations import fit_duration
-from bpr.mine.frame import Frame
-from bpr.mine.options import MiningOptions
+from bpr.discovery.calendars import OpenTime
+from bpr.discovery.durations import fit_duration
+from bpr.discovery.frame import Frame
+from bpr.discovery.options import MiningOptions
 from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
 

@@ -19,17 +19,17 @@ import pandas as pd
 
 from bpr.errors import LogError
 from bpr.io.eventlog import RESOURCE, EventLog
-from bpr.mine.arrivals import discover_arrivals
-from bpr.mine.branching import Replay, probabilities, replay
-from bpr.mine.calendars import OpenTime, discover_calendar
-from bpr.mine.controlflow import discover_flow
-from bpr.mine.costs import CostData, check_names, costs_from_log, read_costs
-from bpr.mine.delays import extraneous_delays
-from bpr.mine.durations import fit_duration
-from bpr.mine.frame import Frame, prepare
-from bpr.mine.observed import observed_figures
-from bpr.mine.options import MiningOptions
-from bpr.mine.resources import PoolAssignment, discover_pools
+from bpr.discovery.arrivals import discover_arrivals
+from bpr.discovery.branching import Replay, probabilities, replay
+from bpr.discovery.calendars import OpenTime, discover_calendar
+from bpr.discovery.controlflow import discover_flow
+from bpr.discovery.costs import CostData, check_names, costs_from_log, read_costs
+from bpr.discovery.delays import extraneous_delays
+from bpr.discovery.durations import fit_duration
+from bpr.discovery.frame import Frame, prepare
+from bpr.discovery.observed import observed_figures
+from bpr.discovery.options import MiningOptions
+from bpr.discovery.resources import PoolAssignment, discover_pools
 from bpr.model.calendar import Calendar
 from bpr.model.check import check
 from bpr.model.process import (
@@ -229,9 +229,9 @@ def mine(log: EventLog, *, algorithm: str = "inductive", noise_threshold: float 
     """Discover a simulation-ready :class:`ProcessModel` from ``log``.
 
     ``algorithm``/``noise_threshold`` choose the control-flow discovery (see
-    :data:`bpr.mine.options.ALGORITHMS`); ``options`` (a :class:`MiningOptions`) sets every other
+    :data:`bpr.discovery.options.ALGORITHMS`); ``options`` (a :class:`MiningOptions`) sets every other
     choice and, when given, takes precedence over those two. ``costs``: a costs YAML path (see
-    :mod:`bpr.mine.costs`) or :class:`CostData`. ``progress(done, total)`` is called per step.
+    :mod:`bpr.discovery.costs`) or :class:`CostData`. ``progress(done, total)`` is called per step.
     """
     opts = options or MiningOptions(algorithm=algorithm, noise_threshold=noise_threshold)
     return discover(log, opts, costs=costs, name=name, progress=progress).model

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from bpr.io.eventlog import ACTIVITY, CASE, ENABLED, END, START, EventLog
-from bpr.mine.calendars import week_seconds
+from bpr.discovery.calendars import week_seconds
 
 
 @dataclass
 class Frame:
-    """Rows sorted by case, start, end; times in week seconds (see bpr.mine.calendars)."""
+    """Rows sorted by case, start, end; times in week seconds (see bpr.discovery.calendars)."""
 
     df: pd.DataFrame
     activity: np.ndarray  # object array of names

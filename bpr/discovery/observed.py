@@ -2,7 +2,7 @@
 
 cases, events, first/last event (ISO 8601 in the log's timezone), cases per year (cases / span of
 the log in years of 365.25 days; a span under a day counts as a day), events per activity, mean
-waiting seconds before each activity (start - enablement; see :mod:`bpr.mine.frame`), tokens per
+waiting seconds before each activity (start - enablement; see :mod:`bpr.discovery.frame`), tokens per
 model flow from the replay (keys ``"A -> B"``), and the cycle time (last end - first start of a
 case) median and 90th percentile in seconds.
 """
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from bpr.io.eventlog import END, START, EventLog
-from bpr.mine.branching import Replay
-from bpr.mine.calendars import tzinfo_of
-from bpr.mine.frame import Frame
+from bpr.discovery.branching import Replay
+from bpr.discovery.calendars import tzinfo_of
+from bpr.discovery.frame import Frame
 from bpr.model.process import Observed
 
 YEAR_SECONDS = 365.25 * 86400

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bpr.errors import BprError
 
-#: control-flow algorithms: name -> what it is (see :mod:`bpr.mine.controlflow`)
+#: control-flow algorithms: name -> what it is (see :mod:`bpr.discovery.controlflow`)
 ALGORITHMS: dict[str, str] = {
     "inductive": "Inductive Miner, infrequent (IMf): filters paths rarer than the noise "
                  "threshold; noise 0 is the plain Inductive Miner (perfect fitness)",

@@ -16,9 +16,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from bpr.mine.calendars import OpenTime
-from bpr.mine.discover import Discovery
-from bpr.mine.observed import cycle_times
+from bpr.discovery.calendars import OpenTime
+from bpr.discovery.discover import Discovery
+from bpr.discovery.observed import cycle_times
 
 HOUR = 3600.0
 
