@@ -26,8 +26,8 @@ MEMORY_TARGET_MIB = 4096.0
 
 
 def _child_mine(path: str) -> dict:
-    from bpr.io.logs import read_log
     from bpr.discovery import discover, summarize
+    from bpr.io.logs import read_log
 
     t0 = time.perf_counter()
     log = read_log(path)

@@ -31,8 +31,8 @@ MODELS = {"purchasing": "PurchasingExample.csv.gz", "loanapp": "LoanApp_simplifi
 def load_model(key: str):
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        from bpr.io.logs import read_log
         from bpr.discovery import mine
+        from bpr.io.logs import read_log
 
         return mine(read_log(ROOT / "event_logs" / MODELS[key])), "mined"
     except ImportError:

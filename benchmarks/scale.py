@@ -61,8 +61,8 @@ def scaled_csv(source: str | Path, target_events: int, *, name: str | None = Non
                case: str = "case_id", times: tuple[str, ...] = ("start_time", "end_time",
                                                               "enabled_time")) -> Path:
     """Write (once) a CSV of ``source`` scaled to about ``target_events`` rows; return its path."""
-    from bpr.io.logs import read_log
     from bpr.discovery.calendars import tzinfo_of
+    from bpr.io.logs import read_log
 
     df = pd.read_csv(source)
     tz = tzinfo_of(read_log(source).timezone)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bpr.io.logs import read_log
 from bpr.discovery import MiningOptions, discover, summarize
+from bpr.io.logs import read_log
 from bpr.model import check
 from bpr.model.files import load_model
 

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bpr.io.eventlog import ACTIVITY, CASE, END, RESOURCE, ROLE, START, EventLog
 from bpr.discovery import MiningOptions, discover, mine
+from bpr.io.eventlog import ACTIVITY, CASE, END, RESOURCE, ROLE, START, EventLog
 from bpr.model import Calendar, check, dumps, loads
 
 OFFICE = Calendar.from_dict({"mon-fri": "09:00-17:00"})

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpr.errors import BprError
-from bpr.io.eventlog import EventLog
 from bpr.discovery import MiningOptions, mine
 from bpr.discovery.branching import probabilities, replay, round_shares
 from bpr.discovery.calendars import OpenTime, discover_calendar, week_seconds
 from bpr.discovery.controlflow import discover_flow
 from bpr.discovery.durations import fit_duration
+from bpr.errors import BprError
+from bpr.io.eventlog import EventLog
 from bpr.model import Calendar, check, dumps, loads
 from bpr.model.calendar import WEEK
 

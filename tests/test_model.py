@@ -105,7 +105,8 @@ def test_malformed_yaml_is_one_line_with_line_number():
     ("edit", "expected"),
     [
         (lambda t: t.replace("probability: 0.25", "probability: 0.2"), "sum to 0.95"),
-        (lambda t: t.replace("- B -> join", "- B -> jion"), "unknown node 'jion'; did you mean 'join'"),
+        (lambda t: t.replace("- B -> join", "- B -> jion"),
+         "unknown node 'jion'; did you mean 'join'"),
         (lambda t: t.replace("{pool: Staff, duration: 5m}", "{pool: Staf, duration: 5m}"),
          "unknown pool 'Staf'; did you mean 'Staff'"),
         (lambda t: t.replace("pools: {Staff: 2}", "pools: {Staff: 0}"), "has no staff (count 0)"),

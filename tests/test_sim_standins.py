@@ -221,8 +221,8 @@ def test_standin_reproduces_activity_frequencies(builder, log):
 def _mined_or_standin(log: str):
     """The model mined by ``bpr.discovery`` from ``log`` once mining exists, else the stand-in."""
     try:
-        from bpr.io.logs import read_log
         from bpr.discovery import mine
+        from bpr.io.logs import read_log
     except ImportError:
         return loan_app_standin()
     return mine(read_log(LOGS / log))

@@ -54,7 +54,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
 
 def default_discovery(train_log: Any) -> Any:
     """bpr's discovery with its default options."""
-    from bpr.discovery import mine  # not ``bpr.discovery``: once imported, that name is the subpackage
+    from bpr.discovery import (
+        mine,  # not ``bpr.discovery``: once imported, that name is the subpackage
+    )
 
     return mine(train_log)
 

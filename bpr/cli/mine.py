@@ -44,9 +44,9 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     Writes the model to --output (nothing is written on error) and prints a summary: cases,
     variants, cycle times, where cases wait, rework loops and pool utilisation.
     """
+    from bpr.discovery import MiningOptions, discover, summarize
     from bpr.errors import BprError
     from bpr.io.logs import read_log
-    from bpr.discovery import MiningOptions, discover, summarize
     from bpr.model.schema import file_kind
     from bpr.progress import Progress
 

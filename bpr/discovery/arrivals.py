@@ -5,7 +5,8 @@ moments (weekday x hour cells; see :func:`bpr.discovery.calendars.discover_calen
 (or ``arrival_calendar`` off) give 24/7. Inter-arrival times are measured in the calendar's
 *open* time — ``Calendar.working_seconds`` between consecutive arrivals — because the simulator
 draws inter-arrival times in calendar-open time; the gap over a night or a weekend therefore
-counts as zero. The distribution is fitted like durations (:func:`bpr.discovery.durations.fit_duration`).
+counts as zero. The distribution is fitted like durations
+(:func:`bpr.discovery.durations.fit_duration`).
 """
 
 from __future__ import annotations

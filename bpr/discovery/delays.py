@@ -16,11 +16,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from bpr.io.eventlog import RESOURCE
 from bpr.discovery.calendars import OpenTime
 from bpr.discovery.durations import fit_duration
 from bpr.discovery.frame import Frame
 from bpr.discovery.options import MiningOptions
+from bpr.io.eventlog import RESOURCE
 from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
 

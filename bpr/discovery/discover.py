@@ -17,8 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bpr.errors import LogError
-from bpr.io.eventlog import RESOURCE, EventLog
 from bpr.discovery.arrivals import discover_arrivals
 from bpr.discovery.branching import Replay, probabilities, replay
 from bpr.discovery.calendars import OpenTime, discover_calendar
@@ -30,6 +28,8 @@ from bpr.discovery.frame import Frame, prepare
 from bpr.discovery.observed import observed_figures
 from bpr.discovery.options import MiningOptions
 from bpr.discovery.resources import PoolAssignment, discover_pools
+from bpr.errors import LogError
+from bpr.io.eventlog import RESOURCE, EventLog
 from bpr.model.calendar import Calendar
 from bpr.model.check import check
 from bpr.model.process import (
@@ -229,8 +229,8 @@ def mine(log: EventLog, *, algorithm: str = "inductive", noise_threshold: float 
     """Discover a simulation-ready :class:`ProcessModel` from ``log``.
 
     ``algorithm``/``noise_threshold`` choose the control-flow discovery (see
-    :data:`bpr.discovery.options.ALGORITHMS`); ``options`` (a :class:`MiningOptions`) sets every other
-    choice and, when given, takes precedence over those two. ``costs``: a costs YAML path (see
+    :data:`bpr.discovery.options.ALGORITHMS`); ``options`` (a :class:`MiningOptions`) sets every
+    other choice and, when given, takes precedence over those two. ``costs``: a costs YAML path (see
     :mod:`bpr.discovery.costs`) or :class:`CostData`. ``progress(done, total)`` is called per step.
     """
     opts = options or MiningOptions(algorithm=algorithm, noise_threshold=noise_threshold)

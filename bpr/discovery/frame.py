@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bpr.io.eventlog import ACTIVITY, CASE, ENABLED, END, START, EventLog
 from bpr.discovery.calendars import week_seconds
+from bpr.io.eventlog import ACTIVITY, CASE, ENABLED, END, START, EventLog
 
 
 @dataclass

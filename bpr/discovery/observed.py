@@ -2,9 +2,9 @@
 
 cases, events, first/last event (ISO 8601 in the log's timezone), cases per year (cases / span of
 the log in years of 365.25 days; a span under a day counts as a day), events per activity, mean
-waiting seconds before each activity (start - enablement; see :mod:`bpr.discovery.frame`), tokens per
-model flow from the replay (keys ``"A -> B"``), and the cycle time (last end - first start of a
-case) median and 90th percentile in seconds.
+waiting seconds before each activity (start - enablement; see :mod:`bpr.discovery.frame`),
+tokens per model flow from the replay (keys ``"A -> B"``), and the cycle time (last end - first
+start of a case) median and 90th percentile in seconds.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bpr.io.eventlog import END, START, EventLog
 from bpr.discovery.branching import Replay
 from bpr.discovery.calendars import tzinfo_of
 from bpr.discovery.frame import Frame
+from bpr.io.eventlog import END, START, EventLog
 from bpr.model.process import Observed
 
 YEAR_SECONDS = 365.25 * 86400

@@ -1,1 +1,4 @@
-"""Files in and out: event logs, YAML with line numbers, safe XML, atomic writes. No domain logic."""
+"""Files in and out: event logs, YAML with line numbers, safe XML, atomic writes.
+
+No domain logic lives here.
+"""

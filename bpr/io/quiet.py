@@ -25,7 +25,6 @@ def import_pm4py() -> ModuleType:
                 contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             import pm4py
-
             from pm4py.util import constants
 
         # Belt and braces: pm4py checks this flag before creating tqdm bars.

@@ -125,7 +125,7 @@ _Dumper.add_representer(FlowMap, lambda d, v: d.represent_mapping(
 
 
 def dump_yaml(data: Any, header: str = "") -> str:
-    """Dump data as readable block-style YAML, keeping key order; ``header`` lines become comments."""
+    """Dump data as block-style YAML in key order; ``header`` lines become comments."""
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
     if header:

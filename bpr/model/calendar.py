@@ -185,14 +185,15 @@ class Calendar:
 
     # -- serialisation -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, str]:
-        """``{"mon": "08:00-12:00, 13:00-17:00", ...}``; equal weekdays are grouped (``mon-fri``)."""
+        """``{"mon": "08:00-12:00, 13:00-17:00", ...}``; equal weekdays grouped (``mon-fri``)."""
         per_day: list[list[str]] = [[] for _ in range(7)]
         for a, b in self.intervals:
             while a < b:
                 d = a // DAY
                 day_end = (d + 1) * DAY
                 seg_end = min(b, day_end)
-                per_day[d].append(f"{_format_clock(a - d * DAY)}-{_format_clock(seg_end - d * DAY)}")
+                lo, hi = _format_clock(a - d * DAY), _format_clock(seg_end - d * DAY)
+                per_day[d].append(f"{lo}-{hi}")
                 a = seg_end
         texts = [", ".join(x) for x in per_day]
         out: dict[str, str] = {}

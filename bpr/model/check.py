@@ -92,7 +92,8 @@ def find_problems(model: ProcessModel) -> list[Problem]:
     for n, d in g.nodes(data=True):
         kind = d["kind"]
         i, o = g.in_degree(n), g.out_degree(n)
-        label = "task" if kind == "task" else f"{kind} {'gateway' if kind in ('xor', 'and', 'or') else 'event'}"
+        noun = "gateway" if kind in ("xor", "and", "or") else "event"
+        label = "task" if kind == "task" else f"{kind} {noun}"
         if kind == "start" and (i != 0 or o != 1):
             add(Problem(n, f"start event {n!r} must have no incoming and one outgoing flow "
                         f"(has {i} in, {o} out)"))

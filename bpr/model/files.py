@@ -1,5 +1,6 @@
 """Load and save model files by extension. YAML is bpr's own format; JSON is the same schema as
-plain JSON; BPMN 2.0 goes through :mod:`bpr.model.bpmn` (simulation parameters in a sidecar YAML)."""
+plain JSON; BPMN 2.0 goes through :mod:`bpr.model.bpmn` (simulation parameters in a sidecar
+YAML)."""
 
 from __future__ import annotations
 

@@ -194,7 +194,8 @@ class _Reader:
             if isinstance(gval, Mapping):
                 self.mapping(gval, k, ("kind",), "gateway settings")
             if kind not in GATEWAY_KINDS:
-                raise self.fail(k, f"gateway kind {kind!r} is unknown{did_you_mean(kind, GATEWAY_KINDS)}"
+                hint = did_you_mean(kind, GATEWAY_KINDS)
+                raise self.fail(k, f"gateway kind {kind!r} is unknown{hint}"
                                 f"; use xor (exclusive), and (parallel) or or (inclusive)")
             gateways[str(gname)] = Gateway(str(gname), kind)
             self.source[str(gname)] = (self.doc.path, self.doc.line(*k))
@@ -209,7 +210,8 @@ class _Reader:
                 evalue, k, _EVENT_KEYS, "event settings")
             kind = e.get("kind")
             if kind not in EVENT_KINDS:
-                raise self.fail(k, f"event kind {kind!r} is unknown{did_you_mean(kind, EVENT_KINDS)}"
+                hint = did_you_mean(kind, EVENT_KINDS)
+                raise self.fail(k, f"event kind {kind!r} is unknown{hint}"
                                 f"; use start, end or timer")
             delay = e.get("delay")
             if kind == "timer" and delay is None:
