@@ -62,6 +62,10 @@ class FidelityReport:
     verdict: list[str]
     discrepancies: list[Discrepancy]
     settings: dict[str, Any] = field(default_factory=dict)
+    #: cycle time of every case of the test log, hours
+    real_cycle_times_h: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: cycle time of every simulated case, all replications pooled, hours
+    simulated_cycle_times_h: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def mean(self) -> LogDistances:
         """The mean distances as a :class:`LogDistances`."""
@@ -75,7 +79,16 @@ class FidelityReport:
             "verdict": list(self.verdict),
             "discrepancies": [d.to_dict() for d in self.discrepancies],
             "settings": dict(self.settings),
+            "cycle_times_hours": {
+                "real": _rounded(self.real_cycle_times_h),
+                "simulated": _rounded(self.simulated_cycle_times_h),
+            },
         }
+
+
+def _rounded(hours: np.ndarray) -> list[float]:
+    """Hours as plain floats rounded to 0.0001 h (under a second; keeps the JSON short)."""
+    return [round(float(h), 4) for h in np.asarray(hours, dtype=float)]
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,9 @@ def validate(model: Any, test_log: EventLog, *, replications: int = 10, seed: in
             "start": start.isoformat(), "test_log": test_log.path,
             "model": getattr(model, "name", None),
             "elapsed_s": round(time.perf_counter() - t0, 3),
-        })
+        },
+        real_cycle_times_h=np.asarray(real.cycle_times_h, dtype=float),
+        simulated_cycle_times_h=np.asarray(simulated.cycle_times_h, dtype=float))
     report.verdict = verdict_lines(report, real, simulated)
     return report
 
