@@ -1,0 +1,499 @@
+"""Calibrated discovery: choose the discovery options whose model best reproduces held-out data.
+
+:func:`calibrate` splits the training log again in time (the split of
+:func:`bpr.analysis.split.split_log`: the last ``validation_fraction`` of events form the
+*validation* part, the rest the *fit* part), mines the fit part with several
+:class:`~bpr.discovery.options.MiningOptions`, simulates each candidate model against the
+validation part as :func:`bpr.analysis.fidelity.validate` does (as many cases as the validation
+part holds, arriving from its first case start, ``replications`` times with the same seeds for
+every candidate), keeps the options with the lowest combined distance, and mines the WHOLE
+training log with them. The choices and scores are recorded in ``ProcessModel.calibration``.
+
+Score
+    For each of the five distances of :mod:`bpr.analysis.distances` (mean over the
+    replications), the candidate's value divided by the *default* candidate's value (the options
+    calibration starts from; a default value below :data:`SCORE_FLOOR` counts as the floor, so a
+    distance the default already gets right cannot blow up the ratio); the score is the mean of
+    the five ratios. The default scores 1 by definition; lower is better; no unit dominates.
+
+Search (:func:`search_plan`)
+    Coordinate descent from the default over the dimensions of :data:`SEARCH_SPACE`, in that
+    order (the ones that matter most first): all alternatives of a dimension are tried on top of
+    the current best options, and the best of them is adopted if it lowers the score by more than
+    ``MIN_GAIN`` (1%, about the replication noise). Passes repeat until one changes nothing (at
+    most ``MAX_PASSES``). Options already scored are not run again. The order never depends on
+    the budget or the number of workers: the budget only cuts the sequence short, so a larger
+    budget can only find an equal or better model for the same seed.
+
+Budget
+    The default is always evaluated first (so there is an answer). Before each further candidate
+    (or batch of ``workers`` candidates), calibration checks that the slowest candidate so far
+    and the final refit still fit in what is left of ``budget_seconds``; otherwise it stops.
+
+Guarantee
+    The chosen candidate's validation score is never above the default's (the default is a
+    candidate and a move is only adopted when it lowers the score).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bpr.analysis.distances import METRICS, LogDistances, PreparedLog, log_distances, prepare
+from bpr.analysis.split import split_log
+from bpr.discovery import Discovery, MiningOptions, discover
+from bpr.errors import BprError, LogError
+from bpr.io.eventlog import START, EventLog
+from bpr.model.process import ProcessModel
+from bpr.progress import ProgressFn
+
+__all__ = ["SCORE_FLOOR", "SEARCH_SPACE", "CalibrationResult", "Candidate", "Dimension",
+           "calibrate", "combined_score", "options_from_dict", "options_to_dict", "search_plan"]
+
+#: A default distance below this (per metric) is replaced by it when normalising.
+SCORE_FLOOR: dict[str, float] = {"ngram": 0.005, "absolute_event_h": 0.5,
+                                 "circadian_event_h": 0.05, "relative_event_h": 0.5,
+                                 "cycle_time_h": 0.5}
+MIN_GAIN = 0.01  # a move must lower the score by more than 1% of the current score
+MAX_PASSES = 3
+REFIT_MARGIN = 1.5  # the refit on the whole training log is budgeted as 1.5 x fit-part discovery
+
+METHOD = ("coordinate descent over discovery options from the default, each candidate mined on "
+          "the fit part and simulated against the validation part of a temporal split of the "
+          "training log")
+SCORE_TEXT = ("mean over the five distances of candidate / default (default = 1, lower is "
+              "better)")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One direction of the search: alternatives, each a set of option overrides."""
+
+    name: str
+    alternatives: tuple[Mapping[str, Any], ...]
+
+
+_PARAMETRIC = ("fixed", "exponential", "gamma", "lognormal", "normal", "uniform")
+
+#: The search space, most influential dimensions first. A dimension whose fields MiningOptions
+#: lacks is skipped (so the space can name options that arrive later).
+SEARCH_SPACE: tuple[Dimension, ...] = (
+    Dimension("extraneous delays", ({"extraneous_delays": True},)),
+    Dimension("control flow", (
+        {"algorithm": "inductive", "noise_threshold": 0.0},
+        {"algorithm": "inductive", "noise_threshold": 0.1},
+        {"algorithm": "inductive", "noise_threshold": 0.3},
+        {"algorithm": "inductive-df", "noise_threshold": 0.0},
+        {"algorithm": "inductive-df", "noise_threshold": 0.2},
+    )),
+    Dimension("duration families", (
+        {"duration_families": _PARAMETRIC},
+        {"duration_families": ("empirical",)},
+        {"duration_families": ("lognormal",)},
+        {"duration_families": ("gamma",)},
+        {"duration_families": ("exponential",)},
+    )),
+    Dimension("arrival calendar", ({"arrival_calendar": False},)),
+    Dimension("pool calendars", ({"pool_calendars": False},)),
+    Dimension("calendar granularity", (
+        {"calendar_granularity_minutes": 30},
+        {"calendar_granularity_minutes": 120},
+    )),
+    Dimension("calendar threshold", (
+        {"calendar_min_share": 0.05},
+        {"calendar_min_share": 0.2},
+        {"calendar_min_share": 0.3},
+    )),
+    Dimension("resource pools", (
+        {"use_roles": False},
+        {"pool_correlation": 0.5},
+        {"pool_correlation": 0.9},
+    )),
+    Dimension("delay threshold", (
+        {"delay_min_mean_seconds": 0.0},
+        {"delay_min_mean_seconds": 600.0},
+    )),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One set of options tried: its validation distances (means over the replications)."""
+
+    index: int  # order of evaluation, 0 = the default
+    options: MiningOptions
+    changed: dict[str, Any]  # the options that differ from the default, plain values
+    dimension: str  # the search dimension that proposed it ("default" for the first)
+    distances: LogDistances | None  # None when discovery or simulation failed
+    score: float  # combined score (see the module doc); inf when it failed
+    seconds: float  # wall-clock time to mine and simulate it
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "dimension": self.dimension, "changed": dict(self.changed),
+                "score": _num(self.score), "seconds": round(self.seconds, 3),
+                "distances": (None if self.distances is None else
+                              {k: _num(v) for k, v in self.distances.to_dict().items()}),
+                "error": self.error}
+
+
+@dataclass
+class CalibrationResult:
+    """The outcome of :func:`calibrate`."""
+
+    model: ProcessModel  # refitted on the whole training log, ``calibration`` filled
+    discovery: Discovery  # the refit's discovery (model included) for summaries
+    chosen: Candidate
+    default: Candidate
+    candidates: list[Candidate]
+    budget_seconds: float
+    elapsed_seconds: float
+    stopped_by_budget: bool
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def improvement(self) -> float:
+        """Relative drop of the validation score, default -> chosen (0 = none)."""
+        return 1.0 - self.chosen.score / self.default.score if self.default.score else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"chosen": self.chosen.to_dict(), "default": self.default.to_dict(),
+                "candidates": [c.to_dict() for c in self.candidates],
+                "budget_s": self.budget_seconds, "elapsed_s": round(self.elapsed_seconds, 3),
+                "stopped_by_budget": self.stopped_by_budget, "settings": dict(self.settings)}
+
+
+# -- options as plain data --------------------------------------------------------------------
+
+def options_to_dict(options: MiningOptions) -> dict[str, Any]:
+    """Every field of ``options`` as plain YAML/JSON data (tuples become lists)."""
+    return {f.name: _plain(getattr(options, f.name)) for f in dataclasses.fields(options)}
+
+
+def options_from_dict(data: Mapping[str, Any], *, base: MiningOptions | None = None,
+                      path: str | None = None) -> MiningOptions:
+    """:class:`MiningOptions` from plain data (e.g. a model file's ``calibration.options``);
+    fields not given keep ``base``'s (default: the defaults). Unknown names raise BprError."""
+    if not isinstance(data, Mapping):
+        raise BprError(f"calibration options must be a mapping of option names to values, got "
+                       f"{type(data).__name__}", path=path)
+    base = base or MiningOptions()
+    known = {f.name for f in dataclasses.fields(MiningOptions)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise BprError(f"unknown mining option {key!r} in calibration.options{hint}",
+                           path=path)
+        current = getattr(base, key)
+        if isinstance(current, tuple) and isinstance(value, list | tuple):
+            value = tuple(value)
+        values[key] = value
+    return dataclasses.replace(base, **values)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _num(x: float) -> float | None:
+    """A float for plain data (inf/nan, which YAML and JSON handle badly, become None)."""
+    return round(float(x), 6) if math.isfinite(x) else None
+
+
+def _changed(options: MiningOptions, base: MiningOptions) -> dict[str, Any]:
+    return {f.name: _plain(getattr(options, f.name)) for f in dataclasses.fields(options)
+            if getattr(options, f.name) != getattr(base, f.name)}
+
+
+# -- scoring ----------------------------------------------------------------------------------
+
+def combined_score(distances: LogDistances, reference: LogDistances) -> float:
+    """Mean over the five distances of ``distances / reference`` (each reference value at least
+    its :data:`SCORE_FLOOR`); ``reference`` scores 1."""
+    ratios = []
+    for m in METRICS:
+        ref = max(float(getattr(reference, m.key)), SCORE_FLOOR[m.key])
+        ratios.append(float(getattr(distances, m.key)) / ref)
+    return float(np.mean(ratios))
+
+
+# -- the search -------------------------------------------------------------------------------
+
+def search_plan(options: MiningOptions,
+                space: Sequence[Dimension] = SEARCH_SPACE) -> list[tuple[str, MiningOptions]]:
+    """The candidates one coordinate step proposes around ``options``: ``(dimension name,
+    options)`` in search order, leaving out alternatives equal to ``options``, dimensions naming
+    fields MiningOptions does not have, and alternatives MiningOptions rejects."""
+    known = {f.name for f in dataclasses.fields(MiningOptions)}
+    plan: list[tuple[str, MiningOptions]] = []
+    for dim in space:
+        for alt in dim.alternatives:
+            if not set(alt) <= known:
+                continue
+            try:
+                cand = dataclasses.replace(options, **dict(alt))
+            except BprError:
+                continue
+            if cand != options:
+                plan.append((dim.name, cand))
+    return plan
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything needed to score one candidate (picklable, for worker processes)."""
+
+    fit: EventLog
+    validation: PreparedLog
+    cases: int
+    start: datetime
+    options: MiningOptions
+    replications: int
+    seed: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    distances: LogDistances | None
+    seconds: float
+    error: str | None
+
+
+def _score_job(job: _Job) -> _Outcome:
+    """Mine the fit part with the job's options and measure it against the validation part."""
+    from bpr.sim import simulate_log
+
+    t0 = time.perf_counter()
+    try:
+        model = discover(job.fit, job.options, name=job.name).model
+        runs = []
+        for r in range(job.replications):
+            sim = simulate_log(model, cases=job.cases, start=job.start, seed=job.seed,
+                               replication=r)
+            if sim.df is None or len(sim.df) == 0:
+                raise BprError("the candidate model produced no events")
+            runs.append(log_distances(job.validation, sim.df))
+    except BprError as err:
+        return _Outcome(None, time.perf_counter() - t0, str(err))
+    mean = LogDistances(**{m.key: float(np.mean([getattr(d, m.key) for d in runs]))
+                           for m in METRICS})
+    return _Outcome(mean, time.perf_counter() - t0, None)
+
+
+class _Search:
+    """The bookkeeping of one calibration run: candidates, cache, clock and budget."""
+
+    def __init__(self, make_job: Callable[[MiningOptions], _Job], base: MiningOptions,
+                 budget_s: float, workers: int, t0: float, progress: ProgressFn | None):
+        self.make_job = make_job
+        self.base = base
+        self.budget_s = budget_s
+        self.workers = workers
+        self.t0 = t0
+        self.progress = progress
+        self.candidates: list[Candidate] = []
+        self.cache: dict[MiningOptions, Candidate] = {}
+        self.reference: LogDistances | None = None
+        self.slowest_s = 0.0
+        self.refit_s = 0.0
+        self.stopped = False
+        self.planned = 1
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def fits(self, n_rounds: int = 1) -> bool:
+        """Whether ``n_rounds`` more rounds of candidates and the refit fit in the budget."""
+        need = n_rounds * self.slowest_s + self.refit_s
+        return self.elapsed() + need <= self.budget_s
+
+    def run(self, proposals: Sequence[tuple[str, MiningOptions]]) -> list[Candidate]:
+        """Score ``proposals`` (cached ones are not run again) while the budget allows."""
+        from bpr.sim.parallel import map_ordered
+
+        out: list[Candidate] = []
+        todo = [(d, o) for d, o in proposals if o not in self.cache]
+        out.extend(self.cache[o] for _, o in proposals if o in self.cache)
+        self.planned = len(self.candidates) + len(todo)
+        self._report()
+        i = 0
+        while i < len(todo):
+            if self.candidates and not self.fits():
+                self.stopped = True
+                break
+            batch = todo[i:i + max(1, self.workers)]
+            jobs = [self.make_job(o) for _, o in batch]
+            started = time.perf_counter()
+            if self.workers > 1 and len(jobs) > 1:
+                outcomes = map_ordered(_score_job, jobs, workers=self.workers)
+            else:
+                outcomes = [_score_job(j) for j in jobs]
+            for (dim, opts), res in zip(batch, outcomes, strict=True):
+                out.append(self._record(dim, opts, res))
+            self.slowest_s = max(self.slowest_s, time.perf_counter() - started)
+            i += len(batch)
+            self._report()
+        return out
+
+    def _record(self, dim: str, opts: MiningOptions, res: _Outcome) -> Candidate:
+        if self.reference is None and res.distances is not None:
+            self.reference = res.distances
+        score = (combined_score(res.distances, self.reference)
+                 if res.distances is not None and self.reference is not None else math.inf)
+        cand = Candidate(index=len(self.candidates), options=opts,
+                         changed=_changed(opts, self.base), dimension=dim,
+                         distances=res.distances, score=score, seconds=res.seconds,
+                         error=res.error)
+        self.candidates.append(cand)
+        self.cache[opts] = cand
+        return cand
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(len(self.candidates), max(self.planned, len(self.candidates)))
+
+
+def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fraction: float = 0.2,
+              replications: int = 5, seed: int = 42, workers: int = 1,
+              candidates: Iterable[MiningOptions] | None = None,
+              options: MiningOptions | None = None,
+              costs: str | os.PathLike[str] | Any = None, name: str | None = None,
+              progress: ProgressFn | None = None) -> CalibrationResult:
+    """Choose discovery options on a held-out part of ``log`` and mine ``log`` with them.
+
+    ``options``: the default candidate the search starts from and scores against (default:
+    ``MiningOptions()``). ``candidates``: try exactly these options (after the default, in the
+    given order) instead of the coordinate-descent search. ``budget_seconds``: wall-clock limit
+    for the whole call (split, search and refit; see the module doc). ``replications``:
+    simulated validation logs per candidate (replication ``r`` uses seed ``(seed, r)`` for every
+    candidate: common random numbers). ``workers`` > 1 scores that many candidates at once in
+    worker processes (the result does not depend on it). ``costs`` and ``name`` are passed to
+    the final discovery. ``progress(tried, planned)`` is called as candidates finish.
+    """
+    t0 = time.perf_counter()
+    _check_args(budget_seconds, replications, workers, validation_fraction)
+    base = options or MiningOptions()
+    if log.n_events == 0:
+        raise LogError("the log has no events; nothing to calibrate", path=log.path)
+    try:
+        fit, validation = split_log(log, validation_fraction)
+    except LogError as err:
+        raise LogError(f"cannot hold out a validation part for calibration ({err.detail}); "
+                       f"mine without --calibrate", path=log.path) from None
+    start = pd.Timestamp(validation.df[START].min()).tz_convert("UTC").to_pydatetime()
+    prepared = prepare(validation)
+    model_name = name or "calibration candidate"
+
+    def make_job(opts: MiningOptions) -> _Job:
+        return _Job(fit, prepared, validation.n_cases, start, opts, replications, seed,
+                    model_name)
+
+    search = _Search(make_job, base, float(budget_seconds), workers, t0, progress)
+    (default,) = search.run([("default", base)])
+    if default.distances is None:
+        raise BprError(f"calibration: the default discovery options fail on the fit part of the "
+                       f"log ({default.error}); mine without --calibrate", path=log.path)
+    # Budget the refit on the whole log as a multiple of the default's discovery on the fit part.
+    search.refit_s = REFIT_MARGIN * default.seconds * log.n_events / max(fit.n_events, 1)
+    best = default
+    if candidates is not None:
+        listed = [("listed", c) for c in candidates]
+        for cand in search.run(listed):
+            if cand.score < best.score:
+                best = cand
+    else:
+        best = _coordinate_descent(search, default)
+    found = discover(log, best.options, costs=costs, name=name)
+    elapsed = time.perf_counter() - t0
+    settings = {"validation_fraction": validation_fraction, "replications": replications,
+                "seed": seed, "workers": workers, "fit_cases": fit.n_cases,
+                "fit_events": fit.n_events, "validation_cases": validation.n_cases,
+                "validation_events": validation.n_events,
+                "search": "listed" if candidates is not None else "coordinate descent"}
+    record = _record(best, default, search, budget_seconds, elapsed, settings)
+    model = dataclasses.replace(found.model, calibration=record)
+    found.model = model
+    return CalibrationResult(model=model, discovery=found, chosen=best, default=default,
+                             candidates=list(search.candidates),
+                             budget_seconds=float(budget_seconds), elapsed_seconds=elapsed,
+                             stopped_by_budget=search.stopped, settings=settings)
+
+
+def _coordinate_descent(search: _Search, default: Candidate) -> Candidate:
+    best = default
+    for _ in range(MAX_PASSES):
+        moved = False
+        for dim in SEARCH_SPACE:
+            proposals = search_plan(best.options, (dim,))
+            if not proposals:
+                continue
+            tried = search.run(proposals)
+            if search.stopped and not tried:
+                return best
+            top = min(tried, key=lambda c: (c.score, c.index), default=None)
+            if top is not None and top.score < best.score * (1.0 - MIN_GAIN):
+                best = top
+                moved = True
+            if search.stopped:
+                return best
+        if not moved:
+            break
+    return best
+
+
+def _record(best: Candidate, default: Candidate, search: _Search, budget_s: float,
+            elapsed_s: float, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``ProcessModel.calibration``: plain data a model file can hold and load back."""
+    def scores(c: Candidate) -> dict[str, Any]:
+        assert c.distances is not None
+        return {"score": _num(c.score),
+                **{k: _num(v) for k, v in c.distances.to_dict().items()}}
+
+    return {
+        "method": METHOD,
+        "score": SCORE_TEXT,
+        "options": options_to_dict(best.options),
+        "changed": dict(best.changed),
+        "scores": {"default": scores(default), "chosen": scores(best)},
+        "validation": {k: settings[k] for k in ("validation_fraction", "fit_cases",
+                                                 "validation_cases", "replications", "seed")},
+        "budget_s": float(budget_s),
+        "elapsed_s": round(elapsed_s, 2),
+        "candidates_tried": len(search.candidates),
+        "stopped_by_budget": search.stopped,
+    }
+
+
+def _check_args(budget_seconds: float, replications: int, workers: int,
+                validation_fraction: float) -> None:
+    if not isinstance(budget_seconds, int | float) or not budget_seconds >= 0:
+        raise BprError(f"calibration budget must be a number of seconds >= 0, got "
+                       f"{budget_seconds!r}; use e.g. --budget 120s")
+    if not isinstance(replications, int) or replications < 1:
+        raise BprError(f"calibration replications must be a whole number of at least 1, got "
+                       f"{replications!r}")
+    if not isinstance(workers, int) or workers < 1:
+        raise BprError(f"workers must be at least 1, got {workers!r}")
+    if not isinstance(validation_fraction, int | float) or not 0 < validation_fraction < 1:
+        raise BprError(f"validation fraction must be between 0 and 1 (exclusive), got "
+                       f"{validation_fraction!r}; use e.g. 0.2")
