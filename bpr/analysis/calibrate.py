@@ -167,6 +167,36 @@ class CalibrationResult:
         """Relative drop of the validation score, default -> chosen (0 = none)."""
         return 1.0 - self.chosen.score / self.default.score if self.default.score else 0.0
 
+    def summary_lines(self) -> list[str]:
+        """What was tried, what was chosen and how the scores compare, as plain text."""
+        s = self.settings
+        stop = " (stopped by the budget)" if self.stopped_by_budget else ""
+        lines = [
+            f"Calibration: {len(self.candidates)} option set"
+            f"{'s' if len(self.candidates) != 1 else ''} tried in {self.elapsed_seconds:.1f} s "
+            f"(budget {self.budget_seconds:g} s){stop}; each mined on {s['fit_cases']:,} cases "
+            f"and simulated {s['replications']}x against the {s['validation_cases']:,} "
+            f"held-out cases.",
+        ]
+        if self.chosen is self.default or not self.chosen.changed:
+            lines.append(f"Chosen: the default options (no candidate scored more than "
+                         f"{MIN_GAIN:.0%} better).")
+        else:
+            lines.append("Chosen: " + ", ".join(f"{k} = {_show(v)}"
+                                                for k, v in self.chosen.changed.items()))
+        lines.append(f"Validation score {self.chosen.score:.3f} vs {self.default.score:.3f} for "
+                     f"the default ({self.improvement:.0%} better; {SCORE_TEXT}).")
+        rows = [("distance", "default", "chosen")]
+        assert self.default.distances is not None and self.chosen.distances is not None
+        for m in METRICS:
+            digits = 3 if not m.unit else 2
+            unit = f" ({m.unit})" if m.unit else ""
+            rows.append((m.label + unit, f"{getattr(self.default.distances, m.key):.{digits}f}",
+                         f"{getattr(self.chosen.distances, m.key):.{digits}f}"))
+        w = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines.extend(f"  {a:<{w[0]}}  {b:>{w[1]}}  {c:>{w[2]}}" for a, b, c in rows)
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         return {"chosen": self.chosen.to_dict(), "default": self.default.to_dict(),
                 "candidates": [c.to_dict() for c in self.candidates],
@@ -217,6 +247,14 @@ def _plain(value: Any) -> Any:
 def _num(x: float) -> float | None:
     """A float for plain data (inf/nan, which YAML and JSON handle badly, become None)."""
     return round(float(x), 6) if math.isfinite(x) else None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "/".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
 
 
 def _changed(options: MiningOptions, base: MiningOptions) -> dict[str, Any]:

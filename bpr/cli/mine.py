@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, warn
+from bpr.cli.options import echo_json, json_option, quiet_option, seed_option, warn
 from bpr.discovery.options import ALGORITHMS
+
+_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
 
 
 @click.command()
@@ -33,16 +40,27 @@ from bpr.discovery.options import ALGORITHMS
 @click.option("--role", default=None, help="Column holding the resource's role.")
 @click.option("--strict", is_flag=True,
               help="Reject the log instead of dropping rows with end before start.")
+@click.option("--calibrate", is_flag=True,
+              help="Choose the discovery options that best reproduce a held-out part of the "
+                   "log (the latest 20% of events), then mine the whole log with them.")
+@click.option("--budget", default=None, metavar="TIME",
+              help="Time limit for --calibrate, e.g. 120s, 5m, 1h  [default: 120s].")
+@seed_option
+@click.option("--workers", "-w", type=int, default=1, show_default=True,
+              help="With --calibrate: candidates scored in parallel processes (same result).")
 @json_option
 @quiet_option
 def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
          costs: str | None, case: str | None, activity: str | None, start: str | None,
          end: str | None, resource: str | None, role: str | None, strict: bool,
+         calibrate: bool, budget: str | None, seed: int, workers: int,
          as_json: bool, quiet: bool) -> None:
     """Mine LOG into a process model (control flow, durations, pools, calendars, arrivals).
 
     Writes the model to --output (nothing is written on error) and prints a summary: cases,
-    variants, cycle times, where cases wait, rework loops and pool utilisation.
+    variants, cycle times, where cases wait, rework loops and pool utilisation. With
+    --calibrate, also the options chosen and their scores on the held-out part (recorded in the
+    model file under ``calibration``).
     """
     from bpr.discovery import MiningOptions, discover, summarize
     from bpr.errors import BprError
@@ -53,14 +71,29 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     if file_kind(output) not in ("yaml", "json"):
         raise BprError("the mined model is written as .yaml (or .json); choose such a name",
                        path=output)
+    if budget is not None and not calibrate:
+        raise BprError("--budget limits --calibrate; add --calibrate or leave out --budget")
+    budget_s = parse_budget(budget) if budget is not None else 120.0
+    if workers < 1:
+        raise BprError(f"--workers must be at least 1, got {workers}")
     opts = MiningOptions(algorithm=algorithm, noise_threshold=noise)
     with Progress("Reading", quiet=quiet) as bar:
         event_log = read_log(log, case=case, activity=activity, start=start, end=end,
                              resource=resource, role=role, strict=strict,
                              progress=bar.update)
-    with Progress("Mining", quiet=quiet) as bar:
-        found = discover(event_log, opts, costs=costs, name=Path(output).stem,
-                         progress=bar.update)
+    calibration = None
+    if calibrate:
+        from bpr.analysis.calibrate import calibrate as run_calibration
+
+        with CalibrationBar(budget_s, quiet=quiet) as cbar:
+            calibration = run_calibration(event_log, budget_seconds=budget_s, seed=seed,
+                                          workers=workers, options=opts, costs=costs,
+                                          name=Path(output).stem, progress=cbar.update)
+        found = calibration.discovery
+    else:
+        with Progress("Mining", quiet=quiet) as bar:
+            found = discover(event_log, opts, costs=costs, name=Path(output).stem,
+                             progress=bar.update)
     written: list[Path] = []
     try:
         if png is not None:
@@ -78,8 +111,14 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     for w in summary.warnings:
         warn(w)
     if as_json:
-        echo_json(summary.to_dict())
+        data = summary.to_dict()
+        if calibration is not None:
+            data["calibration"] = calibration.to_dict()
+        echo_json(data)
     else:
+        if calibration is not None:
+            click.echo("\n".join(calibration.summary_lines()))
+            click.echo()
         click.echo(summary.format_text())
         if png is not None:
             click.echo(f"Process map drawn to {png}")
@@ -97,3 +136,60 @@ def _draw(model, png: str) -> None:
 
     fig = draw_process_map(model, png)
     plt.close(fig)
+
+
+def parse_budget(text: str) -> float:
+    """Seconds from a duration such as ``120s``, ``5m``, ``1h``, ``1m30s`` or ``90`` (seconds)."""
+    from bpr.errors import BprError
+
+    raw = str(text).strip().lower()
+    pos, total, parts = 0, 0.0, 0
+    while pos < len(raw):
+        m = _PART.match(raw, pos)
+        if m is None or m.end() == pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        parts += 1
+        pos = m.end()
+        while pos < len(raw) and raw[pos] == " ":
+            pos += 1
+    if not raw or pos != len(raw) or parts == 0:
+        raise BprError(f"--budget must be a duration such as 120s, 5m or 1h, got {text!r}")
+    if total <= 0:
+        raise BprError(f"--budget must be longer than 0 seconds, got {text!r}; use e.g. 120s")
+    return total
+
+
+class CalibrationBar:
+    """``Calibrating [####------] 12 candidates tried, 97 s left`` on a TTY (stderr)."""
+
+    def __init__(self, budget_s: float, *, quiet: bool = False, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.budget_s = budget_s
+        self.enabled = not quiet and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._t0 = time.monotonic()
+        self._drawn = False
+
+    def update(self, tried: int, planned: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self._t0
+        frac = min(1.0, elapsed / self.budget_s) if self.budget_s > 0 else 1.0
+        width = 24
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        left = max(0.0, self.budget_s - elapsed)
+        self.stream.write(f"\rCalibrating [{bar}] {tried} candidate{'s' if tried != 1 else ''} "
+                          f"tried, {left:4.0f} s left ")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self.enabled and self._drawn:
+            self.stream.write("\r" + " " * 79 + "\r")
+            self.stream.flush()
+
+    def __enter__(self) -> CalibrationBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
