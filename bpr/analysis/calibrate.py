@@ -11,10 +11,12 @@ training log with them. The choices and scores are recorded in ``ProcessModel.ca
 
 Score
     For each of the five distances of :mod:`bpr.analysis.distances` (mean over the
-    replications), the candidate's value divided by the *default* candidate's value (the options
-    calibration starts from; a default value below :data:`SCORE_FLOOR` counts as the floor, so a
-    distance the default already gets right cannot blow up the ratio); the score is the mean of
-    the five ratios. The default scores 1 by definition; lower is better; no unit dominates.
+    replications), ``(candidate + floor) / (default + floor)``, where *default* is the candidate
+    calibration starts from and *floor* is a small per-metric constant (:data:`SCORE_FLOOR`:
+    0.01 for the n-gram distance, 0.05 h circadian, 0.1 h for the others, about a tenth of the
+    distances' 1-hour resolution) so that a distance the default already gets (almost) right
+    cannot blow up the ratio; the score is the mean of the five ratios. The default scores 1 by
+    definition; lower is better; no unit dominates.
 
 Search (:func:`search_plan`)
     Coordinate descent from the default over the dimensions of :data:`SEARCH_SPACE`, in that
@@ -61,10 +63,10 @@ from bpr.progress import ProgressFn
 __all__ = ["SCORE_FLOOR", "SEARCH_SPACE", "CalibrationResult", "Candidate", "Dimension",
            "calibrate", "combined_score", "options_from_dict", "options_to_dict", "search_plan"]
 
-#: A default distance below this (per metric) is replaced by it when normalising.
-SCORE_FLOOR: dict[str, float] = {"ngram": 0.005, "absolute_event_h": 0.5,
-                                 "circadian_event_h": 0.05, "relative_event_h": 0.5,
-                                 "cycle_time_h": 0.5}
+#: Added to both sides of each ratio of the score (see the module doc); units of the metric.
+SCORE_FLOOR: dict[str, float] = {"ngram": 0.01, "absolute_event_h": 0.1,
+                                 "circadian_event_h": 0.05, "relative_event_h": 0.1,
+                                 "cycle_time_h": 0.1}
 MIN_GAIN = 0.01  # a move must lower the score by more than 1% of the current score
 MAX_PASSES = 3
 REFIT_MARGIN = 1.5  # the refit on the whole training log is budgeted as 1.5 x fit-part discovery
@@ -72,8 +74,8 @@ REFIT_MARGIN = 1.5  # the refit on the whole training log is budgeted as 1.5 x f
 METHOD = ("coordinate descent over discovery options from the default, each candidate mined on "
           "the fit part and simulated against the validation part of a temporal split of the "
           "training log")
-SCORE_TEXT = ("mean over the five distances of candidate / default (default = 1, lower is "
-              "better)")
+SCORE_TEXT = ("mean over the five distances of (candidate + floor) / (default + floor); "
+              "default = 1, lower is better")
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,8 @@ class CalibrationResult:
             lines.append("Chosen: " + ", ".join(f"{k} = {_show(v)}"
                                                 for k, v in self.chosen.changed.items()))
         lines.append(f"Validation score {self.chosen.score:.3f} vs {self.default.score:.3f} for "
-                     f"the default ({self.improvement:.0%} better; {SCORE_TEXT}).")
+                     f"the default options ({self.improvement:.0%} lower; the mean ratio of the "
+                     f"five distances to the default's).")
         rows = [("distance", "default", "chosen")]
         assert self.default.distances is not None and self.chosen.distances is not None
         for m in METRICS:
@@ -265,12 +268,13 @@ def _changed(options: MiningOptions, base: MiningOptions) -> dict[str, Any]:
 # -- scoring ----------------------------------------------------------------------------------
 
 def combined_score(distances: LogDistances, reference: LogDistances) -> float:
-    """Mean over the five distances of ``distances / reference`` (each reference value at least
-    its :data:`SCORE_FLOOR`); ``reference`` scores 1."""
+    """Mean over the five distances of ``(distance + floor) / (reference + floor)`` (floors:
+    :data:`SCORE_FLOOR`); ``reference`` itself scores exactly 1; lower is better."""
     ratios = []
     for m in METRICS:
-        ref = max(float(getattr(reference, m.key)), SCORE_FLOOR[m.key])
-        ratios.append(float(getattr(distances, m.key)) / ref)
+        floor = SCORE_FLOOR[m.key]
+        ratios.append((float(getattr(distances, m.key)) + floor)
+                      / (float(getattr(reference, m.key)) + floor))
     return float(np.mean(ratios))
 
 
