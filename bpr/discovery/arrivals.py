@@ -37,7 +37,10 @@ def discover_arrivals(arrival_ws: np.ndarray, options: MiningOptions) -> Arrival
     if options.arrival_calendar and t.size >= options.calendar_min_observations:
         cal = discover_calendar(t, granularity_minutes=options.calendar_granularity_minutes,
                                 min_share=options.calendar_min_share,
-                                min_events=options.calendar_min_events)
+                                min_events=options.calendar_min_events,
+                                window=(float(t[0]), float(t[-1])),
+                                unobserved_open=options.calendar_unobserved_open,
+                                fill_gap_cells=options.calendar_fill_gap_cells)
         if cal is not None and cal.is_always:
             cal = None
     if t.size < 2:

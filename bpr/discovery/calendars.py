@@ -5,9 +5,17 @@ model's local wall-clock time (the log's timezone), so ``t % WEEK`` is the secon
 :class:`~bpr.model.Calendar` uses. Any Monday-based origin gives the same calendar arithmetic.
 
 Discovery (:func:`discover_calendar`): every observed moment (a start or an end of work, a case
-arrival) falls in a weekday x time-of-day cell (``granularity`` minutes, default an hour). A cell
-is open when it holds at least ``min_share`` of the mean count of non-empty cells and at least
-``min_events`` moments; the open cells, merged, are the calendar. All cells open: 24/7.
+arrival) falls in a weekday x time-of-day cell (``granularity`` minutes, default an hour). A
+cell's *exposure* is how many times the log watched it: the number of occurrences of that cell
+inside the observation ``window`` (the log's first to last moment; partial occurrences count
+their share). Its *rate* is its count divided by its exposure. A cell is open when its rate is at
+least ``min_share`` of the mean rate of non-empty cells and it holds at least ``min_events``
+moments. A cell the log never watched (exposure 0, e.g. Tuesday in a log that covers one
+Monday) is **open** when ``unobserved_open`` (no evidence of a closure; a log of one morning
+must not close the afternoon), closed otherwise. Without a window every cell counts as watched
+once (the plain count rule). Finally, runs of at most ``fill_gap_cells`` closed cells between
+two open cells of the same day are opened (a quiet hour inside a shift is not a break). The
+open cells, merged, are the calendar. All cells open: 24/7.
 
 :func:`cumulative_open` is the calendar's open time elapsed since the origin, so the working
 time between ``a`` and ``b`` is ``C(b) - C(a)`` — the same as
@@ -22,7 +30,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from bpr.model.calendar import WEEK, Calendar
+from bpr.model.calendar import DAY, WEEK, Calendar
 
 _ORIGIN = pd.Timestamp("1970-01-05")  # a Monday
 _OFFSET_RE = re.compile(r"^(?:UTC)?([+-])(\d{1,2}):?(\d{2})?$")
@@ -107,19 +115,68 @@ def cell_counts(moments: np.ndarray, granularity_minutes: int = 60) -> np.ndarra
     return np.bincount(np.clip(cells, 0, n - 1), minlength=n)
 
 
+def cell_exposure(first: float, last: float, granularity_minutes: int = 60) -> np.ndarray:
+    """How many times each weekly cell occurs inside ``[first, last]`` (week seconds).
+
+    Partial occurrences count their share: a window of 90 minutes from Monday 09:00 exposes the
+    09:00 cell once and the 10:00 cell 0.5 times (hour cells).
+    """
+    g = float(granularity_minutes * 60)
+    n = WEEK // int(g)
+    offsets = np.arange(n, dtype=float) * g
+
+    def covered(t: float) -> np.ndarray:  # seconds of each cell's occurrences up to t
+        weeks = np.floor(t / WEEK)
+        return weeks * g + np.clip(t - weeks * WEEK - offsets, 0.0, g)
+
+    if not (np.isfinite(first) and np.isfinite(last)) or last <= first:
+        return np.zeros(n)
+    return (covered(last) - covered(first)) / g
+
+
+def _fill_gaps(open_: np.ndarray, cells_per_day: int, max_gap: int) -> np.ndarray:
+    """Open runs of at most ``max_gap`` closed cells between open cells of the same day."""
+    if max_gap <= 0:
+        return open_
+    out = open_.copy()
+    for day in range(open_.size // cells_per_day):
+        row = out[day * cells_per_day:(day + 1) * cells_per_day]
+        idx = np.flatnonzero(row)
+        for a, b in zip(idx[:-1], idx[1:], strict=True):
+            if 1 < b - a <= max_gap + 1:
+                row[a + 1:b] = True
+    return out
+
+
 def discover_calendar(moments: np.ndarray, *, granularity_minutes: int = 60,
-                      min_share: float = 0.1, min_events: int = 2) -> Calendar | None:
+                      min_share: float = 0.1, min_events: int = 2,
+                      window: tuple[float, float] | None = None,
+                      unobserved_open: bool = True, fill_gap_cells: int = 0) -> Calendar | None:
     """The weekly calendar of the cells where ``moments`` (week seconds) concentrate.
 
-    None when no cell qualifies (too little data).
+    ``window``: the (first, last) week seconds the log watched (see the module doc); None: every
+    cell watched once. None when no cell qualifies (too little data).
     """
     counts = cell_counts(moments, granularity_minutes)
-    nonzero = counts[counts > 0]
-    if nonzero.size == 0:
+    if counts.sum() == 0:
         return None
-    threshold = max(min_share * float(nonzero.mean()), float(min_events))
-    keep = np.flatnonzero(counts >= threshold)
-    if keep.size == 0:
+    n = counts.size
+    if window is None:
+        exposure = np.ones(n)
+    else:
+        exposure = cell_exposure(window[0], window[1], granularity_minutes)
+    watched = exposure > 0
+    rate = np.where(watched, counts / np.where(watched, exposure, 1.0), 0.0)
+    busy = rate[(counts > 0) & watched]
+    mean_rate = float(busy.mean()) if busy.size else 0.0
+    open_ = watched & (counts >= min_events) & (rate >= min_share * mean_rate)
+    if unobserved_open:
+        open_ |= ~watched
+    if not open_.any():
         return None
     g = granularity_minutes * 60
+    per_day = DAY // g if DAY % g == 0 else 0
+    if per_day:
+        open_ = _fill_gaps(open_, per_day, fill_gap_cells)
+    keep = np.flatnonzero(open_)
     return Calendar(tuple((int(c) * g, int(c + 1) * g) for c in keep))

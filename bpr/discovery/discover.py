@@ -76,9 +76,12 @@ def _pool_calendar(frame: Frame, rows: np.ndarray, options: MiningOptions,
     if rows.sum() < options.calendar_min_observations:
         return fallback
     moments = np.concatenate([frame.start[rows], frame.end[rows] - 1.0])
+    window = (float(np.nanmin(frame.start)), float(np.nanmax(frame.end)))
     return discover_calendar(moments, granularity_minutes=options.calendar_granularity_minutes,
                              min_share=options.calendar_min_share,
-                             min_events=options.calendar_min_events) or fallback
+                             min_events=options.calendar_min_events, window=window,
+                             unobserved_open=options.calendar_unobserved_open,
+                             fill_gap_cells=options.calendar_fill_gap_cells) or fallback
 
 
 def discover(log: EventLog, options: MiningOptions | None = None, *,

@@ -46,6 +46,12 @@ class MiningOptions:
     calendar_min_events: int = 2
     # fewer observations than this: use the calendar of all resources (or 24/7 arrivals)
     calendar_min_observations: int = 30
+    # cells the log never watched (outside its first..last moment, e.g. the other weekdays of a
+    # one-day log) are open (True: no evidence of a closure) or closed (False)
+    calendar_unobserved_open: bool = True
+    # runs of at most this many closed cells between open cells of one day are opened (0: off);
+    # a quiet hour inside a shift is not a break
+    calendar_fill_gap_cells: int = 0
     pool_calendars: bool = True  # False: every pool works 24/7 (wall-clock durations)
     arrival_calendar: bool = True  # False: arrivals 24/7
     # -- resources
@@ -76,6 +82,9 @@ class MiningOptions:
         if g <= 0 or (60 % g and g % 60) or (g % 60 == 0 and 1440 % g):
             raise BprError(f"calendar granularity must divide an hour or a day (e.g. 15, 30, 60, "
                            f"120 minutes), got {g}")
+        if self.calendar_fill_gap_cells < 0:
+            raise BprError(f"calendar gap filling must be 0 or more cells, got "
+                           f"{self.calendar_fill_gap_cells}")
         if not 0.0 <= self.pool_correlation <= 1.0:
             raise BprError(f"pool correlation must be between 0 and 1, got "
                            f"{self.pool_correlation}")
