@@ -99,6 +99,10 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
         {"algorithm": "inductive-df", "noise_threshold": 0.0},
         {"algorithm": "inductive-df", "noise_threshold": 0.2},
     )),
+    Dimension("arrival window", (
+        {"arrival_window_share": 0.5},
+        {"arrival_window_share": 0.25},
+    )),
     Dimension("duration families", (
         {"duration_families": _PARAMETRIC},
         {"duration_families": ("empirical",)},
@@ -117,6 +121,11 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
         {"calendar_min_share": 0.2},
         {"calendar_min_share": 0.3},
     )),
+    Dimension("calendar gaps", (
+        {"calendar_fill_gap_cells": 1},
+        {"calendar_fill_gap_cells": 2},
+    )),
+    Dimension("unwatched calendar cells", ({"calendar_unobserved_open": False},)),
     Dimension("resource pools", (
         {"use_roles": False},
         {"pool_correlation": 0.5},
