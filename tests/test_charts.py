@@ -87,12 +87,12 @@ def test_waterfall_bars_start_where_the_previous_ended(steps):
     arts = by_gid(fig)
     running = 0.0
     for i, (m, dl, dh) in enumerate(steps, start=1):
-        assert arts[f"step:{i}"].get_y() == pytest.approx(running, abs=1e-6)
-        assert arts[f"step:{i}"].get_height() == pytest.approx(m, abs=1e-6)
+        assert arts[f"step:{i}"].get_y() == pytest.approx(running, abs=1e-4)
+        assert arts[f"step:{i}"].get_height() == pytest.approx(m, abs=1e-4)
         assert list(arts[f"whisker:{i}"].get_ydata()) == pytest.approx(
-            [running + m - dl, running + m + dh], abs=1e-6)
+            [running + m - dl, running + m + dh], abs=1e-4)
         running += m
-    assert arts["total"].get_height() == pytest.approx(total, abs=1e-6)
+    assert arts["total"].get_height() == pytest.approx(total, abs=1e-4)
     assert len([a for a in arts if a.startswith("step:")]) == len(steps)
     # tick labels: one per change plus the total
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()][-1] == "total"

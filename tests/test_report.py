@@ -63,10 +63,13 @@ def test_report_content_matches_savings(run, report_file):
     hours = s["per_year"]["labour_hours_freed_per_year"]
     assert fmt(hours["mean"]) in html
     assert f"95% CI {fmt(hours['ci_low'])} to {fmt(hours['ci_high'])}" in html
-    money = s["per_year"]["reallocatable_money_per_year"]
+    # the scenario adds a person: the headline quotes the net figures (after their pay)
+    assert s["per_year"]["headcount_added_fte"]["mean"] == 1
+    money = s["per_year"]["net_money_to_reallocate_per_year"]
     assert fmt(money["mean"]) in html
-    fte = s["per_year"]["fte_freed"]
+    fte = s["per_year"]["net_fte_freed"]
     assert f"95% CI {fmt(fte['ci_low'])} to {fmt(fte['ci_high'])}" in html
+    assert "net FTE that can be reallocated" in html
     diff = s["per_case"]["cycle_time_hours"]["difference"]
     assert f"{fmt(diff['mean'])} [{fmt(diff['ci_low'])}, {fmt(diff['ci_high'])}]" in html
     significant = hours["ci_low"] > 0 or hours["ci_high"] < 0
@@ -147,9 +150,11 @@ def test_hours_only_report(run, tmp_path):
     s["hours_only"] = True
     s["hourly_rates"] = {p: None for p in s["hourly_rates"]}
     s["per_year"]["reallocatable_money_per_year"] = None
+    s["per_year"]["net_money_to_reallocate_per_year"] = None
     for st in s["attribution"]:
         for part in ("alone", "cumulative", "step"):
             st[part]["reallocatable_money_per_year"] = None
+            st[part]["net_money_to_reallocate_per_year"] = None
     (local / "savings.json").write_text(json.dumps(s))
     html = build_report(local)
     assert "hours only" in html

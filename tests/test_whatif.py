@@ -150,7 +150,9 @@ def test_outdir_files(tmp_path: Path):
     assert len(ests) > 40
     assert all(e["ci_low"] <= e["mean"] <= e["ci_high"] for _, e in ests)
     assert set(data["per_year"]) == {"labour_hours_freed_per_year", "fte_freed",
-                                     "cost_saved_per_year", "reallocatable_money_per_year"}
+                                     "cost_saved_per_year", "reallocatable_money_per_year",
+                                     "headcount_added_fte", "net_fte_freed",
+                                     "net_money_to_reallocate_per_year"}
     assert data["fte_hours_per_year"] == 1720
     assert (out / "scenario.yaml").read_text() == path.read_text()
     rows = list(csv.DictReader((out / "cycle_times.csv").open()))

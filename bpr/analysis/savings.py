@@ -17,6 +17,12 @@ Conventions (units in the names):
   ``reallocatable_money_per_year``: the freed hours of each pool times that pool's hourly rate in
   the base model (the wage money that could pay for other work, e.g. technical work); None when
   no pool has an hourly rate ("hours only").
+- Staffing: simulated costs count *busy* time only, so a scenario that hires someone would look
+  free. ``headcount_added_fte`` is the staff the scenario adds (+) or removes (-) across pools,
+  each member counted as one full-time person; ``net_fte_freed = fte_freed -
+  headcount_added_fte`` and ``net_money_to_reallocate_per_year = reallocatable_money_per_year -
+  sum(added members x fte_hours_per_year x hourly rate)`` (pools without a rate are left out and
+  named in the notes). These are the figures to quote when a scenario changes headcount.
 - Yearly figures use ``annual_cases`` for the base and ``annual_cases x volume_factor`` for the
   scenario (a demand change alters the volume).
 
@@ -40,6 +46,7 @@ FTE_HOURS_PER_YEAR = 1720.0
 PER_CASE = ("cycle_time_hours", "waiting_time_hours", "labour_hours", "cost")
 PER_YEAR = ("labour_hours_freed_per_year", "fte_freed", "cost_saved_per_year",
             "reallocatable_money_per_year")
+NET_PER_YEAR = ("headcount_added_fte", "net_fte_freed", "net_money_to_reallocate_per_year")
 _KPI_OF = {"cycle_time_hours": "cycle_time_hours_mean",
            "waiting_time_hours": "waiting_time_hours_mean",
            "labour_hours": "labour_hours_per_case", "cost": "cost_per_case"}
@@ -133,6 +140,33 @@ def paired_samples(base: Sequence[Run], other: Sequence[Run], econ: Economics,
                     "reallocatable_money_per_year": cash}
     out["reallocatable_money_per_year"] = money
     return out, pools
+
+
+def headcount_change(base: Mapping[str, Any], variant: Mapping[str, Any]) -> dict[str, int]:
+    """Pool name -> members added (+) or removed (-) from ``base`` to ``variant`` (mappings of
+    pool name -> :class:`bpr.model.Pool`); pools whose size is unchanged are left out."""
+    out: dict[str, int] = {}
+    for name in dict.fromkeys([*base, *variant]):
+        diff = (variant[name].count if name in variant else 0) - (
+            base[name].count if name in base else 0)
+        if diff:
+            out[name] = diff
+    return out
+
+
+def with_staffing(samples: Samples, added: Mapping[str, int], econ: Economics) -> Samples:
+    """``samples`` plus the NET_PER_YEAR keys for a variant that changes headcount by ``added``
+    (pool -> members): the constant staffing change is subtracted from each replication."""
+    n = len(samples["fte_freed"])  # type: ignore[arg-type]
+    fte_added = float(sum(added.values()))
+    out = dict(samples)
+    out["headcount_added_fte"] = np.full(n, fte_added)
+    out["net_fte_freed"] = samples["fte_freed"] - fte_added  # type: ignore[operator]
+    money = samples.get("reallocatable_money_per_year")
+    pay = sum(d * econ.fte_hours_per_year * (econ.hourly_rates.get(p) or 0.0)
+              for p, d in added.items())
+    out["net_money_to_reallocate_per_year"] = None if money is None else money - pay
+    return out
 
 
 def subtract(a: Samples, b: Samples) -> Samples:

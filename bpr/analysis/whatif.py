@@ -22,6 +22,7 @@ from typing import Any
 
 from bpr.analysis.savings import (
     FTE_HOURS_PER_YEAR,
+    NET_PER_YEAR,
     PER_CASE,
     PER_YEAR,
     Economics,
@@ -31,11 +32,13 @@ from bpr.analysis.savings import (
     column,
     estimate,
     estimates,
+    headcount_change,
     hourly_rates,
     paired_samples,
     significant,
     subtract,
     to_plain,
+    with_staffing,
 )
 from bpr.errors import ScenarioError, SimulationError
 from bpr.io.atomic import write_text
@@ -329,27 +332,32 @@ def whatif(scenario: Scenario | str | os.PathLike[str], *, base: ProcessModel | 
     tobe_runs = _runs(results[-1])
     volume = scenario.volume_factor
     total, pools = paired_samples(base_runs, tobe_runs, econ, volume)
+    hired = headcount_change(model.pools, tobe.pools)
+    total = with_staffing(total, hired, econ)
 
     per_case: dict[str, PerCase] = {}
     for key in PER_CASE:
         b, t = column(base_runs, key), column(tobe_runs, key)
         per_case[key] = PerCase(estimate(b), estimate(t), estimate(total[key]))
-    per_year = {k: estimate(total[k]) for k in PER_YEAR}
+    per_year = {k: estimate(total[k]) for k in (*PER_YEAR, *NET_PER_YEAR)}
     per_pool = {p: estimates(s) for p, s in pools.items()}
 
     steps_out: list[Step] | None = [] if attribution else None
     interaction: dict[str, Estimate | None] | None = None
     if attribution and n >= 1:
-        keys = [*PER_CASE, *PER_YEAR]
+        keys = [*PER_CASE, *PER_YEAR, *NET_PER_YEAR]
         if n == 1:
             alone_s = [total]
             cum_s = [total]
         else:
-            alone_s = [paired_samples(base_runs, _runs(results[1 + i]), econ,
-                                      _factor(scenario, [i]))[0] for i in range(n)]
-            cum_s = [alone_s[0]] + [
-                paired_samples(base_runs, _runs(results[1 + n + k]), econ,
-                               _factor(scenario, range(k + 2)))[0] for k in range(n - 1)]
+            def staffed(i: int, indices: Sequence[int] | range) -> Samples:
+                return with_staffing(
+                    paired_samples(base_runs, _runs(results[i]), econ,
+                                   _factor(scenario, indices))[0],
+                    headcount_change(model.pools, models[i].pools), econ)
+
+            alone_s = [staffed(1 + i, [i]) for i in range(n)]
+            cum_s = [alone_s[0]] + [staffed(1 + n + k, range(k + 2)) for k in range(n - 1)]
         steps_out = []
         prev: Samples | None = None
         for i, change in enumerate(scenario.changes):
@@ -371,6 +379,15 @@ def whatif(scenario: Scenario | str | os.PathLike[str], *, base: ProcessModel | 
                      f"{', '.join(missing)}")
     if warmup_cases:
         notes.append("per-pool hours count instances started after the warm-up")
+    if hired:
+        change = ", ".join(f"{p} {d:+d}" for p, d in hired.items())
+        notes.append(f"the scenario changes headcount ({change}); simulated costs count busy "
+                     f"time only, so quote the net figures, which count each member as one "
+                     f"FTE of {fmt(fte)} h a year")
+        unpaid = [p for p in hired if econ.hourly_rates.get(p) is None]
+        if unpaid and per_year["reallocatable_money_per_year"] is not None:
+            notes.append(f"net money leaves out the pay of pools without an hourly rate: "
+                         f"{', '.join(unpaid)}")
     settings = {"cases": int(cases), "replications": int(replications), "seed": int(seed),
                 "warmup_cases": int(warmup_cases), "variants_simulated": len(models),
                 "common_random_numbers": True, "confidence": 0.95}
@@ -436,6 +453,11 @@ def whatif_table(r: WhatIfResult) -> str:
                    "fte_freed": "FTE freed",
                    "cost_saved_per_year": f"cost saved{cur}",
                    "reallocatable_money_per_year": f"money to reallocate{cur}"}
+    if r.per_year.get("headcount_added_fte") is not None and \
+            r.per_year["headcount_added_fte"].mean != 0:
+        year_labels.update({"headcount_added_fte": "headcount added (FTE)",
+                            "net_fte_freed": "net FTE freed",
+                            "net_money_to_reallocate_per_year": f"net money to reallocate{cur}"})
     w = max(len(x) for x in year_labels.values())
     for k, label in year_labels.items():
         est = r.per_year.get(k)

@@ -31,10 +31,12 @@ from bpr.charts.style import (
 )
 
 PER_YEAR_KEYS = ("labour_hours_freed_per_year", "fte_freed", "cost_saved_per_year",
-                 "reallocatable_money_per_year")
+                 "reallocatable_money_per_year", "headcount_added_fte", "net_fte_freed",
+                 "net_money_to_reallocate_per_year")
 PER_CASE_KEYS = ("cycle_time_hours", "waiting_time_hours", "labour_hours", "cost")
 ALIASES = {"hours": "labour_hours_freed_per_year", "money": "reallocatable_money_per_year",
-           "fte": "fte_freed", "cost": "cost_saved_per_year"}
+           "fte": "fte_freed", "cost": "cost_saved_per_year", "net_fte": "net_fte_freed",
+           "net_money": "net_money_to_reallocate_per_year"}
 
 
 def waterfall_data(savings: Any, measure: str = "hours") -> dict[str, Any]:

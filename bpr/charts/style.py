@@ -64,9 +64,12 @@ MEASURES: dict[str, str] = {
     "cost": "cost per case",
     "cost_per_case_with_staff": "cost per case incl. staff pay",
     "labour_hours_per_year": "labour hours per year (h)",
+    "headcount_added_fte": "headcount added (FTE)",
+    "net_fte_freed": "net FTE freed (after added staff)",
+    "net_money_to_reallocate_per_year": "net money to reallocate per year (after added staff)",
 }
 MONEY = ("cost_saved_per_year", "reallocatable_money_per_year", "cost",
-         "cost_per_case_with_staff")
+         "cost_per_case_with_staff", "net_money_to_reallocate_per_year")
 
 
 def label(key: str, currency: str | None = None) -> str:

@@ -60,10 +60,13 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
 @seed_option
 @click.option("--workers", "-w", type=int, default=1, show_default=True,
               help="Replications run in parallel processes (results do not depend on it).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Also write the result as JSON to this file (e.g. WHATIF_OUT/fidelity.json, "
+                   "which bpr report picks up).")
 @json_option
 @quiet_option
 def validate(model_path: str, test_log: str, replications: int, seed: int, workers: int,
-             as_json: bool, quiet: bool) -> None:
+             output: str | None, as_json: bool, quiet: bool) -> None:
     """Simulate MODEL as many cases as TEST_LOG has and measure how close it comes.
 
     Prints the literature's five distances (mean and std over the replications) and a
@@ -79,6 +82,12 @@ def validate(model_path: str, test_log: str, replications: int, seed: int, worke
     with Progress("validating", quiet=quiet or as_json) as bar:
         report = run_validate(model, log, replications=replications, seed=seed,
                               workers=workers, progress=bar.update)
+    if output is not None:
+        import json
+
+        from bpr.io.atomic import write_text
+
+        write_text(output, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
     if as_json:
         echo_json(report.to_dict())
         return

@@ -58,10 +58,14 @@ def _check(cases: int | None, replications: int, workers: int) -> None:
 @click.option("-o", "--output", "outdir", default=None, type=click.Path(file_okay=False),
               help="Folder for savings.json, base/scenario KPIs, cycle_times.csv, scenario.yaml "
                    "and the base and to-be models.")
+@click.option("--base", "base_path", default=None, type=click.Path(dir_okay=False),
+              help="Use this as-is model instead of the scenario's 'base' (e.g. one just "
+                   "mined).")
 @click.option("--no-attribution", is_flag=True,
               help="Skip simulating each change alone and cumulatively (faster).")
 @_run_options
-def whatif(scenario: str, outdir: str | None, no_attribution: bool, cases: int | None,
+def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribution: bool,
+           cases: int | None,
            replications: int, seed: int, warmup: int, start: str | None, workers: int,
            scheduler: str | None, annual_cases: float | None, fte_hours: float | None,
            as_json: bool, quiet: bool) -> None:
@@ -74,10 +78,21 @@ def whatif(scenario: str, outdir: str | None, no_attribution: bool, cases: int |
     from bpr.scenario import load_scenario
 
     _check(cases, replications, workers)
-    sc = load_scenario(scenario)
+    base = None
+    if base_path is not None:
+        from dataclasses import replace
+
+        from bpr.model.files import load_model
+        from bpr.scenario import apply_scenario
+
+        base = load_model(base_path)
+        sc = replace(load_scenario(scenario, validate=False), base_model=base)
+        apply_scenario(base, sc)  # unknown names and breaking changes: reported now
+    else:
+        sc = load_scenario(scenario)
     with Progress("simulating", quiet=quiet or as_json) as bar:
-        result = run(sc, cases=cases, replications=replications, seed=seed, workers=workers,
-                     scheduler=scheduler, annual_cases=annual_cases,
+        result = run(sc, base=base, cases=cases, replications=replications, seed=seed,
+                     workers=workers, scheduler=scheduler, annual_cases=annual_cases,
                      fte_hours_per_year=fte_hours, warmup_cases=warmup, start=start,
                      attribution=not no_attribution, progress=bar.update)
     if outdir is not None:

@@ -92,7 +92,15 @@ def charts(data: WhatIfData, fidelity: Mapping[str, Any] | None = None) -> tuple
          "the last bar is the scenario's total. Whiskers: 95% confidence intervals.",
          lambda: savings_waterfall(s, measure="hours")),
     ]
-    if s["per_year"].get("reallocatable_money_per_year") is not None:
+    added = s["per_year"].get("headcount_added_fte")
+    hired = added is not None and added["mean"] != 0
+    if hired and s["per_year"].get("net_money_to_reallocate_per_year") is not None:
+        jobs.append(("waterfall-money", f"Net money to reallocate per year "
+                                        f"({cur or 'currency'}), by change",
+                     "Freed hours of each pool times its hourly rate, less the yearly pay of "
+                     "staff the scenario adds (one FTE each), by change.",
+                     lambda: savings_waterfall(s, measure="net_money_to_reallocate_per_year")))
+    elif s["per_year"].get("reallocatable_money_per_year") is not None:
         jobs.append(("waterfall-money", f"Money to reallocate per year ({cur or 'currency'}), "
                                         f"by change",
                      "Freed hours of each pool times its hourly rate, by change.",

@@ -14,7 +14,11 @@ PER_CASE_LABELS = {"cycle_time_hours": "cycle time (h)", "waiting_time_hours": "
 PER_YEAR_LABELS = {"labour_hours_freed_per_year": "labour hours freed (h)",
                    "fte_freed": "FTE freed",
                    "cost_saved_per_year": "cost saved",
-                   "reallocatable_money_per_year": "money to reallocate"}
+                   "reallocatable_money_per_year": "money to reallocate",
+                   "headcount_added_fte": "headcount added (FTE)",
+                   "net_fte_freed": "net FTE freed (after added staff)",
+                   "net_money_to_reallocate_per_year": "net money to reallocate (after added "
+                                                       "staff)"}
 OTHER_KPIS = {"cycle_time_hours_median": "median cycle time (h)",
               "cycle_time_hours_p90": "90th percentile cycle time (h)",
               "processing_time_hours_mean": "processing time per case (h)",
@@ -70,6 +74,8 @@ def headline(s: Mapping[str, Any]) -> str:
     fte = py.get("fte_freed")
     cash = py.get("reallocatable_money_per_year")
     cycle = (s["per_case"].get("cycle_time_hours") or {}).get("difference")
+    added = py.get("headcount_added_fte")
+    hired = added is not None and added["mean"] != 0
     parts = []
     if hours is not None:
         verb = "freed" if hours["mean"] >= 0 else "added"
@@ -80,15 +86,30 @@ def headline(s: Mapping[str, Any]) -> str:
                      f"reallocated".replace("  ", " "))
     elif s.get("hours_only"):
         parts.append("hours only: the model has no hourly rates, so no money figure")
+    if hired:
+        net_fte, net_cash = py.get("net_fte_freed"), py.get("net_money_to_reallocate_per_year")
+        net = f"net {fmt(net_fte['mean'])} FTE" if net_fte else "net FTE unknown"
+        if net_cash is not None:
+            net += f" and {cur or ''} {fmt(net_cash['mean'])} a year".replace("  ", " ")
+        parts.append(f"it changes headcount by {fmt(added['mean'])} FTE, so after their pay: "
+                     f"{net}")
     sentence = "With the scenario's changes: " + "; ".join(e(p) for p in parts) + "."
     if hours is not None and not significant(hours):
         sentence += (" The simulation cannot tell the hours apart from zero at 95% confidence: "
                      "do not count on them.")
+    if hired:
+        fte_card = _card("net FTE that can be reallocated (after added staff)",
+                         py.get("net_fte_freed"))
+        cash_card = _card(f"net money to reallocate per year{(' (' + cur + ')') if cur else ''}",
+                          py.get("net_money_to_reallocate_per_year"), missing="hours only")
+    else:
+        fte_card = _card("FTE that can be reallocated", fte)
+        cash_card = _card(f"money to reallocate per year{(' (' + cur + ')') if cur else ''}",
+                          cash, missing="hours only")
     cards = [
         _card("labour hours freed per year", hours, " h"),
-        _card("FTE that can be reallocated", fte),
-        _card(f"money to reallocate per year{(' (' + cur + ')') if cur else ''}", cash,
-              missing="hours only"),
+        fte_card,
+        cash_card,
         _card("cost saved per year" + (f" ({cur})" if cur else ""),
               py.get("cost_saved_per_year"), missing="no cost data"),
         _card("change in mean cycle time per case", cycle, " h"),
