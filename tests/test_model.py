@@ -126,8 +126,21 @@ def test_unsound_models_are_reported_by_element(edit, expected):
 def test_unknown_distribution_and_bad_calendar():
     with pytest.raises(ModelError, match="unknown distribution kind 'weibul'"):
         loads("name: x\nactivities:\n  A: {duration: {kind: weibul, mean: 3}}\n")
-    with pytest.raises(ModelError, match="ends before it starts"):
-        loads("name: x\ncalendars:\n  c: {mon: 17:00-08:00}\nactivities: [A]\n")
+    with pytest.raises(ModelError, match="range '09:00-09:00' is empty"):
+        loads("name: x\ncalendars:\n  c: {mon: 09:00-09:00}\nactivities: [A]\n")
+
+
+def test_overnight_shifts_run_into_the_next_day():
+    night = Calendar.from_dict({"fri-sun": "22:00-06:00"})
+    h = 3600
+    # Friday 22:00 to Saturday 06:00, ..., Sunday 22:00 wraps to Monday 06:00
+    assert night.intervals == ((0, 6 * h), (4 * 86400 + 22 * h, 5 * 86400 + 6 * h),
+                               (5 * 86400 + 22 * h, 6 * 86400 + 6 * h), (6 * 86400 + 22 * h,
+                                                                       7 * 86400))
+    assert night.open_seconds_per_week == 3 * 8 * h
+    # 3 h of work started Sunday 23:00 end Monday 02:00 of the next week
+    assert night.work_end(6 * 86400 + 23 * h, 3 * h) == 7 * 86400 + 2 * h
+    assert Calendar.from_dict(night.to_dict()) == night
 
 
 def test_check_reports_dead_ends():

@@ -8,7 +8,8 @@ resumes** at the next open moment. So an activity duration is *working time*: ``
 is when ``d`` seconds of work started at ``t`` are done.
 
 In files a calendar is written per weekday with comma-separated ``HH:MM-HH:MM`` ranges; a key may
-name a range of days (``mon-fri``) or ``all``; ``24:00`` ends a day::
+name a range of days (``mon-fri``) or ``all``; ``24:00`` ends a day; a range that ends before it
+starts is an overnight shift (``mon-fri: 22:00-06:00`` runs into the next morning)::
 
     office:
       mon-fri: 08:00-12:00, 13:00-17:00
@@ -231,10 +232,16 @@ class Calendar:
                 a_txt, b_txt = r.split("-", 1)
                 a = _parse_clock(a_txt, f"{where}.{key}")
                 b = _parse_clock(b_txt, f"{where}.{key}")
-                if b <= a:
-                    raise ModelError(f"{where}.{key}: range {r!r} ends before it starts")
+                if b == a:
+                    raise ModelError(f"{where}.{key}: range {r!r} is empty; write e.g. "
+                                     f"08:00-17:00")
                 for d in days:
-                    intervals.append((d * DAY + a, d * DAY + b))
+                    if b > a:
+                        intervals.append((d * DAY + a, d * DAY + b))
+                    else:  # an overnight shift: runs into the next day (Sunday into Monday)
+                        intervals.append((d * DAY + a, (d + 1) * DAY))
+                        nxt = (d + 1) % 7
+                        intervals.append((nxt * DAY, nxt * DAY + b))
         cal = cls(tuple(intervals))
         if not cal.intervals:
             raise ModelError(f"{where}: no working hours; give at least one range such as "
