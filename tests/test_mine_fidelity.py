@@ -77,3 +77,51 @@ def test_insurance_one_day_log_reproduces_its_cycle_times():
     report = bpr.validate(mine(train), test, replications=2, seed=1)
     assert report.metrics["cycle_time_h"].mean < 0.5  # hours; the real mean is 0.7 h
     assert report.metrics["absolute_event_h"].mean < 1.0
+
+
+def test_preserve_mean_rescales_the_empirical_fit():
+    from bpr.discovery.durations import fit_duration
+
+    # mostly 1800 s with a few long gaps: the 21-point empirical fit misses the mean
+    x = np.concatenate([np.full(970, 1800.0), np.full(30, 60000.0)])
+    plain = fit_duration(x, families=("empirical",))
+    kept = fit_duration(x, families=("empirical",), preserve_mean=True)
+    assert abs(plain.distribution.mean() / x.mean() - 1) > 0.05
+    assert kept.distribution.mean() == pytest.approx(x.mean(), rel=1e-3)
+    assert kept.distribution.kind == "empirical"
+
+
+def test_recent_arrival_window_finds_the_recent_rate():
+    from bpr.discovery.arrivals import discover_arrivals, recent_arrivals
+    from bpr.discovery.options import MiningOptions
+
+    # 100 days at 4 arrivals a day, then 100 days at 1 a day (24/7, evenly spaced)
+    t = np.concatenate([np.arange(0, 100 * DAY, DAY / 4), 100 * DAY + np.arange(0, 100 * DAY,
+                                                                                 DAY)])
+    assert recent_arrivals(t, 0.45, 30).size == 90  # from day 110 on (199 d span)
+    assert recent_arrivals(t, 0.01, 30).size == 30  # at least min arrivals
+    all_ = discover_arrivals(t, MiningOptions(arrival_calendar=False))
+    recent = discover_arrivals(t, MiningOptions(arrival_calendar=False, arrival_window_share=0.4))
+    assert all_.interarrival.mean() == pytest.approx(200 * DAY / 499, rel=0.01)
+    assert recent.interarrival.mean() == pytest.approx(DAY, rel=0.01)
+
+
+def test_case_arrival_is_the_first_enablement():
+    import pandas as pd
+
+    from bpr.discovery.frame import prepare
+    from bpr.io.eventlog import EventLog
+
+    t = pd.Timestamp("2024-01-01T08:00:00Z")
+    df = pd.DataFrame({
+        "case_id": ["a", "a", "b"],
+        "activity": ["x", "y", "x"],
+        "enabled_time": [t, t + pd.Timedelta(hours=2), t + pd.Timedelta(hours=1)],
+        "start_time": [t + pd.Timedelta(hours=1), t + pd.Timedelta(hours=3),
+                       t + pd.Timedelta(hours=1)],
+        "end_time": [t + pd.Timedelta(hours=2), t + pd.Timedelta(hours=4),
+                     t + pd.Timedelta(hours=2)],
+    })
+    frame = prepare(EventLog(df=df, path="<test>", timezone="UTC"))
+    gap = frame.case_start() - frame.case_arrival()
+    assert sorted(gap.tolist()) == [0.0, 3600.0]  # case a waited an hour for its first task

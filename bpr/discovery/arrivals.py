@@ -7,6 +7,10 @@ moments (weekday x hour cells; see :func:`bpr.discovery.calendars.discover_calen
 draws inter-arrival times in calendar-open time; the gap over a night or a weekend therefore
 counts as zero. The distribution is fitted like durations
 (:func:`bpr.discovery.durations.fit_duration`).
+
+Recent rate (``arrival_window_share`` < 1): only the gaps between arrivals in the most recent
+share of the log's arrival span are fitted (at least the last ``calendar_min_observations``
+arrivals), for a process whose demand drifts; the calendar still uses every arrival.
 """
 
 from __future__ import annotations
@@ -46,12 +50,20 @@ def discover_arrivals(arrival_ws: np.ndarray, options: MiningOptions) -> Arrival
     if t.size < 2:
         return ArrivalFit(Distribution.exponential(86400.0), cal)
     ot = OpenTime(cal if cal is not None else Calendar.always())
+    t = recent_arrivals(t, options.arrival_window_share, options.calendar_min_observations)
     gaps = np.diff(ot.cumulative(t))
     if not np.any(gaps > 0):
         return ArrivalFit(Distribution.fixed(0.0), cal)
-    fit = fit_duration(gaps, families=options.duration_families,
-                       penalty=options.empirical_penalty,
-                       n_quantiles=options.empirical_quantiles,
-                       max_samples=options.max_fit_samples,
-                       tolerance=options.parametric_tolerance)
+    fit = fit_duration(gaps, **options.fit_kwargs())
     return ArrivalFit(fit.distribution, cal)
+
+
+def recent_arrivals(t: np.ndarray, share: float, min_arrivals: int) -> np.ndarray:
+    """The arrivals (sorted week seconds) in the last ``share`` of the span ``t[0]..t[-1]``,
+    extended back to at least ``min_arrivals`` arrivals (all of them if there are fewer)."""
+    if share >= 1.0 or t.size < 2:
+        return t
+    cut = t[-1] - share * (t[-1] - t[0])
+    first = int(np.searchsorted(t, cut, side="left"))
+    first = min(first, max(t.size - max(min_arrivals, 2), 0))
+    return t[first:]

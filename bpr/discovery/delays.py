@@ -97,10 +97,6 @@ def extraneous_delays(frame: Frame, row_pool: pd.Series,
         x = w.to_numpy()
         if x.size == 0 or float(x.mean()) < options.delay_min_mean_seconds:
             continue
-        fit = fit_duration(x, families=options.duration_families,
-                           penalty=options.empirical_penalty,
-                           n_quantiles=options.empirical_quantiles,
-                           max_samples=options.max_fit_samples,
-                       tolerance=options.parametric_tolerance)
+        fit = fit_duration(x, **options.fit_kwargs())
         out[str(act)] = fit.distribution
     return out

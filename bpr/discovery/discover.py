@@ -75,7 +75,9 @@ def _pool_calendar(frame: Frame, rows: np.ndarray, options: MiningOptions,
                    fallback: Calendar | None) -> Calendar | None:
     if rows.sum() < options.calendar_min_observations:
         return fallback
-    moments = np.concatenate([frame.start[rows], frame.end[rows] - 1.0])
+    moments = frame.start[rows]
+    if options.calendar_moments == "both":
+        moments = np.concatenate([moments, frame.end[rows] - 1.0])
     window = (float(np.nanmin(frame.start)), float(np.nanmax(frame.end)))
     return discover_calendar(moments, granularity_minutes=options.calendar_granularity_minutes,
                              min_share=options.calendar_min_share,
@@ -168,15 +170,12 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
     row_groups = {str(a): idx.to_numpy() for a, idx in act_rows}
     activities: dict[str, Activity] = {}
     for a in in_model:
-        fit = fit_duration(working[row_groups[a]], families=opts.duration_families,
-                           penalty=opts.empirical_penalty, n_quantiles=opts.empirical_quantiles,
-                           max_samples=opts.max_fit_samples,
-                           tolerance=opts.parametric_tolerance)
+        fit = fit_duration(working[row_groups[a]], **opts.fit_kwargs())
         activities[a] = Activity(name=a, duration=fit.distribution,
                                  pool=assignment.activity_pool[a])
     done("durations")
 
-    arr = discover_arrivals(frame.case_start(), opts)
+    arr = discover_arrivals(frame.case_arrival(), opts)
     arrivals_cal = ALWAYS
     if arr.calendar is not None:
         arrivals_cal = "arrivals"

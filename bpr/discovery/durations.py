@@ -17,6 +17,12 @@ computed on the sorted sample against the candidate's quantiles at the plotting 
 sample, it is chosen only if ``penalty`` times its distance still beats the best parametric fit
 and that fit is not already within ``tolerance`` standard deviations of the sample.
 
+With ``preserve_mean`` the chosen distribution is finally rescaled (same shape, every time
+multiplied by one factor) so that its mean equals the sample mean: the 21-point empirical fit,
+the maximum-likelihood lognormal and the uniform fit can otherwise miss the mean by several per
+cent, and the mean is what sets workloads and arrival rates (a 5% rate error moves the last of
+1,000 arrivals by days).
+
 Parameters are rounded to 2 decimals of a second (readable files).
 """
 
@@ -131,13 +137,36 @@ def fit_duration(sample: np.ndarray, *, families: Sequence[str] = ("fixed", "exp
                                                                     "normal", "uniform",
                                                                     "empirical"),
                  penalty: float = 2.0, n_quantiles: int = 21,
-                 max_samples: int = 5000, tolerance: float = 0.05) -> Fit:
+                 max_samples: int = 5000, tolerance: float = 0.05,
+                 preserve_mean: bool = False) -> Fit:
     """The best-fitting distribution for ``sample`` (seconds; NaN and negatives dropped)."""
     x = np.asarray(sample, dtype=float)
     x = x[np.isfinite(x)]
     x = np.clip(x, 0.0, None)
     if x.size == 0:
         return Fit(Distribution.fixed(0.0), 0.0, {})
+    fit = _fit(x, families, penalty, n_quantiles, max_samples, tolerance)
+    if preserve_mean:
+        return Fit(_with_mean(fit.distribution, float(x.mean())), fit.distance_seconds,
+                   fit.candidates)
+    return fit
+
+
+def _with_mean(d: Distribution, mean: float) -> Distribution:
+    """``d`` rescaled to the given mean (seconds); unchanged when already within 0.1%."""
+    m = d.mean()
+    if m <= 0 or mean <= 0 or abs(mean / m - 1.0) < 1e-3:
+        return d
+    s = d.scaled(mean / m)
+    params = {k: (tuple(_r(v) for v in val) if k == "quantiles" else _r(val))
+              for k, val in s.params.items()}
+    if "quantiles" in params:
+        params["quantiles"] = tuple(np.maximum.accumulate(params["quantiles"]).tolist())
+    return Distribution(s.kind, params)
+
+
+def _fit(x: np.ndarray, families: Sequence[str], penalty: float, n_quantiles: int,
+         max_samples: int, tolerance: float) -> Fit:
     x = _thin(x, max_samples)
     if x.size == 1 or x[-1] == x[0]:
         d = Distribution.fixed(_r(x[0]))

@@ -47,6 +47,11 @@ class Frame:
     def case_start(self) -> np.ndarray:
         return np.minimum.reduceat(self.start, self.case_first)
 
+    def case_arrival(self) -> np.ndarray:
+        """When each case arrived: its earliest enablement (the log's ``enabled_time`` of its
+        first activity where given, else its first start)."""
+        return np.minimum.reduceat(np.minimum(self.enabled, self.start), self.case_first)
+
     def case_end(self) -> np.ndarray:
         return np.maximum.reduceat(self.end, self.case_first)
 
