@@ -100,7 +100,7 @@ def test_recent_arrival_window_finds_the_recent_rate():
                                                                                  DAY)])
     assert recent_arrivals(t, 0.45, 30).size == 90  # from day 110 on (199 d span)
     assert recent_arrivals(t, 0.01, 30).size == 30  # at least min arrivals
-    all_ = discover_arrivals(t, MiningOptions(arrival_calendar=False))
+    all_ = discover_arrivals(t, MiningOptions(arrival_calendar=False, arrival_window_share=1.0))
     recent = discover_arrivals(t, MiningOptions(arrival_calendar=False, arrival_window_share=0.4))
     assert all_.interarrival.mean() == pytest.approx(200 * DAY / 499, rel=0.01)
     assert recent.interarrival.mean() == pytest.approx(DAY, rel=0.01)
