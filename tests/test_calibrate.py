@@ -300,3 +300,15 @@ def test_parse_budget_any_number(value, unit):
     text = f"{value:.3f}{unit}"
     scale = {"s": 1, "m": 60, "h": 3600, "min": 60, "sec": 1, "": 1}[unit]
     assert parse_budget(text) == pytest.approx(round(value, 3) * scale)
+
+
+def test_workers_do_not_change_the_result(loan):
+    listed = [MiningOptions(noise_threshold=0.0), MiningOptions(extraneous_delays=True),
+              MiningOptions(pool_calendars=False)]
+    one = calibrate(loan, candidates=listed, replications=1, workers=1)
+    two = calibrate(loan, candidates=listed, replications=1, workers=2)
+    assert [c.score for c in two.candidates] == [c.score for c in one.candidates]
+    assert two.chosen.options == one.chosen.options
+    assert (dataclasses.replace(two.model, calibration=None)
+            == dataclasses.replace(one.model, calibration=None))
+    assert two.model.calibration["scores"] == one.model.calibration["scores"]

@@ -44,7 +44,7 @@ import difflib
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,7 @@ SCORE_FLOOR: dict[str, float] = {"ngram": 0.01, "absolute_event_h": 0.1,
 MIN_GAIN = 0.01  # a move must lower the score by more than 1% of the current score
 MAX_PASSES = 3
 REFIT_MARGIN = 1.5  # the refit on the whole training log is budgeted as 1.5 x fit-part discovery
+POOL_START_S = 5.0  # starting worker processes (imports), seconds: not done when budget is short
 
 METHOD = ("coordinate descent over discovery options from the default, each candidate mined on "
           "the fit part and simulated against the validation part of a temporal split of the "
@@ -100,6 +101,7 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
         {"algorithm": "inductive-df", "noise_threshold": 0.2},
     )),
     Dimension("arrival window", (
+        {"arrival_window_share": 1.0},
         {"arrival_window_share": 0.5},
         {"arrival_window_share": 0.25},
     )),
@@ -110,6 +112,7 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
         {"duration_families": ("gamma",)},
         {"duration_families": ("exponential",)},
     )),
+    Dimension("mean-preserving fits", ({"preserve_mean": False}, {"preserve_mean": True})),
     Dimension("arrival calendar", ({"arrival_calendar": False},)),
     Dimension("pool calendars", ({"pool_calendars": False},)),
     Dimension("calendar granularity", (
@@ -121,6 +124,8 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
         {"calendar_min_share": 0.2},
         {"calendar_min_share": 0.3},
     )),
+    Dimension("calendar moments", ({"calendar_moments": "starts"},
+                                   {"calendar_moments": "both"})),
     Dimension("calendar gaps", (
         {"calendar_fill_gap_cells": 1},
         {"calendar_fill_gap_cells": 2},
@@ -310,14 +315,13 @@ def search_plan(options: MiningOptions,
 
 
 @dataclass(frozen=True)
-class _Job:
-    """Everything needed to score one candidate (picklable, for worker processes)."""
+class _Shared:
+    """What every candidate is scored against (sent once to each worker process)."""
 
     fit: EventLog
     validation: PreparedLog
     cases: int
     start: datetime
-    options: MiningOptions
     replications: int
     seed: int
     name: str
@@ -330,20 +334,20 @@ class _Outcome:
     error: str | None
 
 
-def _score_job(job: _Job) -> _Outcome:
-    """Mine the fit part with the job's options and measure it against the validation part."""
+def _score(shared: _Shared, options: MiningOptions) -> _Outcome:
+    """Mine the fit part with ``options`` and measure it against the validation part."""
     from bpr.sim import simulate_log
 
     t0 = time.perf_counter()
     try:
-        model = discover(job.fit, job.options, name=job.name).model
+        model = discover(shared.fit, options, name=shared.name).model
         runs = []
-        for r in range(job.replications):
-            sim = simulate_log(model, cases=job.cases, start=job.start, seed=job.seed,
+        for r in range(shared.replications):
+            sim = simulate_log(model, cases=shared.cases, start=shared.start, seed=shared.seed,
                                replication=r)
             if sim.df is None or len(sim.df) == 0:
                 raise BprError("the candidate model produced no events")
-            runs.append(log_distances(job.validation, sim.df))
+            runs.append(log_distances(shared.validation, sim.df))
     except BprError as err:
         return _Outcome(None, time.perf_counter() - t0, str(err))
     mean = LogDistances(**{m.key: float(np.mean([getattr(d, m.key) for d in runs]))
@@ -351,12 +355,26 @@ def _score_job(job: _Job) -> _Outcome:
     return _Outcome(mean, time.perf_counter() - t0, None)
 
 
-class _Search:
-    """The bookkeeping of one calibration run: candidates, cache, clock and budget."""
+_WORKER: dict[str, _Shared] = {}  # in a worker process: the shared data, set once
 
-    def __init__(self, make_job: Callable[[MiningOptions], _Job], base: MiningOptions,
-                 budget_s: float, workers: int, t0: float, progress: ProgressFn | None):
-        self.make_job = make_job
+
+def _init_worker(shared: _Shared) -> None:
+    from bpr.io.quiet import import_pm4py
+
+    _WORKER["shared"] = shared
+    import_pm4py()  # silence pm4py's start-up in the worker too
+
+
+def _score_in_worker(options: MiningOptions) -> _Outcome:
+    return _score(_WORKER["shared"], options)
+
+
+class _Search:
+    """The bookkeeping of one calibration run: candidates, cache, clock, budget, workers."""
+
+    def __init__(self, shared: _Shared, base: MiningOptions, budget_s: float, workers: int,
+                 t0: float, progress: ProgressFn | None):
+        self.shared = shared
         self.base = base
         self.budget_s = budget_s
         self.workers = workers
@@ -365,23 +383,36 @@ class _Search:
         self.candidates: list[Candidate] = []
         self.cache: dict[MiningOptions, Candidate] = {}
         self.reference: LogDistances | None = None
-        self.slowest_s = 0.0
-        self.refit_s = 0.0
+        self.slowest_s = 0.0  # the slowest candidate so far (mine + simulate), seconds
+        self.refit_s = 0.0  # the refit on the whole log, estimated, seconds
         self.stopped = False
         self.planned = 1
+        self.pool: Any = None
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
-    def fits(self, n_rounds: int = 1) -> bool:
-        """Whether ``n_rounds`` more rounds of candidates and the refit fit in the budget."""
-        need = n_rounds * self.slowest_s + self.refit_s
-        return self.elapsed() + need <= self.budget_s
+    def fits(self, extra_s: float = 0.0) -> bool:
+        """Whether one more round of candidates (and ``extra_s``) and the refit fit."""
+        return self.elapsed() + extra_s + self.slowest_s + self.refit_s <= self.budget_s
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def _pool(self) -> Any:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker, initargs=(self.shared,))
+        return self.pool
 
     def run(self, proposals: Sequence[tuple[str, MiningOptions]]) -> list[Candidate]:
         """Score ``proposals`` (cached ones are not run again) while the budget allows."""
-        from bpr.sim.parallel import map_ordered
-
         out: list[Candidate] = []
         todo = [(d, o) for d, o in proposals if o not in self.cache]
         out.extend(self.cache[o] for _, o in proposals if o in self.cache)
@@ -392,16 +423,16 @@ class _Search:
             if self.candidates and not self.fits():
                 self.stopped = True
                 break
-            batch = todo[i:i + max(1, self.workers)]
-            jobs = [self.make_job(o) for _, o in batch]
-            started = time.perf_counter()
-            if self.workers > 1 and len(jobs) > 1:
-                outcomes = map_ordered(_score_job, jobs, workers=self.workers)
+            parallel = (self.workers > 1 and len(todo) - i > 1 and bool(self.candidates)
+                        and (self.pool is not None or self.fits(POOL_START_S)))
+            batch = todo[i:i + (self.workers if parallel else 1)]
+            if parallel:
+                outcomes = list(self._pool().map(_score_in_worker, [o for _, o in batch]))
             else:
-                outcomes = [_score_job(j) for j in jobs]
+                outcomes = [_score(self.shared, o) for _, o in batch]
             for (dim, opts), res in zip(batch, outcomes, strict=True):
                 out.append(self._record(dim, opts, res))
-            self.slowest_s = max(self.slowest_s, time.perf_counter() - started)
+                self.slowest_s = max(self.slowest_s, res.seconds)
             i += len(batch)
             self._report()
         return out
@@ -455,26 +486,14 @@ def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fracti
     prepared = prepare(validation)
     model_name = name or "calibration candidate"
 
-    def make_job(opts: MiningOptions) -> _Job:
-        return _Job(fit, prepared, validation.n_cases, start, opts, replications, seed,
-                    model_name)
-
-    search = _Search(make_job, base, float(budget_seconds), workers, t0, progress)
-    (default,) = search.run([("default", base)])
-    if default.distances is None:
-        raise BprError(f"calibration: the default discovery options fail on the fit part of the "
-                       f"log ({default.error}); mine without --calibrate", path=log.path)
-    # Budget the refit on the whole log as a multiple of the default's discovery on the fit part.
-    search.refit_s = REFIT_MARGIN * default.seconds * log.n_events / max(fit.n_events, 1)
-    best = default
-    if candidates is not None:
-        listed = [("listed", c) for c in candidates]
-        for cand in search.run(listed):
-            if cand.score < best.score:
-                best = cand
-    else:
-        best = _coordinate_descent(search, default)
+    shared = _Shared(fit, prepared, validation.n_cases, start, replications, seed, model_name)
+    search = _Search(shared, base, float(budget_seconds), workers, t0, progress)
+    try:
+        best = _search(search, candidates, log)
+    finally:
+        search.close()
     found = discover(log, best.options, costs=costs, name=name)
+    default = search.candidates[0]
     elapsed = time.perf_counter() - t0
     settings = {"validation_fraction": validation_fraction, "replications": replications,
                 "seed": seed, "workers": workers, "fit_cases": fit.n_cases,
@@ -488,6 +507,26 @@ def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fracti
                              candidates=list(search.candidates),
                              budget_seconds=float(budget_seconds), elapsed_seconds=elapsed,
                              stopped_by_budget=search.stopped, settings=settings)
+
+
+def _search(search: _Search, candidates: Iterable[MiningOptions] | None,
+            log: EventLog) -> Candidate:
+    """Score the default, then the listed candidates or the coordinate descent; the best."""
+    (default,) = search.run([("default", search.base)])
+    if default.distances is None:
+        raise BprError(f"calibration: the default discovery options fail on the fit part of the "
+                       f"log ({default.error}); mine without --calibrate", path=log.path)
+    # Budget the refit on the whole log as the default's time on the fit part (simulation
+    # included, so generous), scaled by the number of events and a margin.
+    search.refit_s = (REFIT_MARGIN * default.seconds * log.n_events
+                      / max(search.shared.fit.n_events, 1))
+    if candidates is None:
+        return _coordinate_descent(search, default)
+    best = default
+    for cand in search.run([("listed", c) for c in candidates]):
+        if cand.score < best.score:
+            best = cand
+    return best
 
 
 def _coordinate_descent(search: _Search, default: Candidate) -> Candidate:
