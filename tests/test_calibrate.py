@@ -312,3 +312,26 @@ def test_workers_do_not_change_the_result(loan):
     assert (dataclasses.replace(two.model, calibration=None)
             == dataclasses.replace(one.model, calibration=None))
     assert two.model.calibration["scores"] == one.model.calibration["scores"]
+
+
+def test_progress_bar_shows_candidates_and_time_left():
+    import io
+
+    from bpr.cli.mine import CalibrationBar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    with CalibrationBar(120.0, stream=out) as bar:
+        bar.update(1, 1)
+        bar.update(7, 12)
+    text = out.getvalue()
+    assert "Calibrating [" in text and "7 candidates tried" in text and " s left" in text
+    left = float(text.split("7 candidates tried,")[1].split("s left")[0])
+    assert 110 <= left <= 120
+    quiet = Tty()
+    with CalibrationBar(120.0, stream=quiet, quiet=True) as bar:
+        bar.update(3, 5)
+    assert quiet.getvalue() == ""
