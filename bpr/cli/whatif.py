@@ -53,6 +53,18 @@ def _check(cases: int | None, replications: int, workers: int) -> None:
         raise SimulationError(f"--workers must be at least 1, got {workers}")
 
 
+def _emit(result: Any, outdir: str | None, as_json: bool, quiet: bool, what: str) -> None:
+    """Write the result files (atomically), then print JSON or the table."""
+    if outdir is not None:
+        result.write(outdir)
+    if as_json:
+        echo_json(result.to_dict())
+    elif not quiet:
+        click.echo(result.table(), nl=False)
+        if outdir is not None:
+            click.echo(f"wrote {what} in {outdir}")
+
+
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "outdir", default=None, type=click.Path(file_okay=False),
@@ -95,14 +107,7 @@ def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribut
                      workers=workers, scheduler=scheduler, annual_cases=annual_cases,
                      fte_hours_per_year=fte_hours, warmup_cases=warmup, start=start,
                      attribution=not no_attribution, progress=bar.update)
-    if outdir is not None:
-        result.write(outdir)
-    if as_json:
-        echo_json(result.to_dict())
-    elif not quiet:
-        click.echo(result.table(), nl=False)
-        if outdir is not None:
-            click.echo(f"wrote {outdir}/savings.json and the files beside it")
+    _emit(result, outdir, as_json, quiet, "savings.json and the files beside it")
 
 
 @click.command()
@@ -133,11 +138,4 @@ def sweep(scenario: str, grid: tuple[str, ...], outdir: str | None, cases: int |
                      workers=workers, scheduler=scheduler, annual_cases=annual_cases,
                      fte_hours_per_year=fte_hours, warmup_cases=warmup, start=start,
                      progress=bar.update)
-    if outdir is not None:
-        result.write(outdir)
-    if as_json:
-        echo_json(result.to_dict())
-    elif not quiet:
-        click.echo(result.table(), nl=False)
-        if outdir is not None:
-            click.echo(f"wrote {outdir}/sweep.csv and {outdir}/sweep.json")
+    _emit(result, outdir, as_json, quiet, "sweep.csv and sweep.json")
