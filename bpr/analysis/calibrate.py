@@ -194,7 +194,10 @@ class CalibrationResult:
             f"and simulated {s['replications']}x against the {s['validation_cases']:,} "
             f"held-out cases.",
         ]
-        if self.chosen is self.default or not self.chosen.changed:
+        if len(self.candidates) == 1:
+            lines.append("Chosen: the default options (the budget left no time for another "
+                         "candidate; give a larger --budget).")
+        elif self.chosen is self.default or not self.chosen.changed:
             lines.append(f"Chosen: the default options (no candidate scored more than "
                          f"{MIN_GAIN:.0%} better).")
         else:
@@ -330,8 +333,9 @@ class _Shared:
 @dataclass(frozen=True)
 class _Outcome:
     distances: LogDistances | None
-    seconds: float
+    seconds: float  # mine and simulate
     error: str | None
+    discover_seconds: float = 0.0  # mine only
 
 
 def _score(shared: _Shared, options: MiningOptions) -> _Outcome:
@@ -339,8 +343,10 @@ def _score(shared: _Shared, options: MiningOptions) -> _Outcome:
     from bpr.sim import simulate_log
 
     t0 = time.perf_counter()
+    mined_s = 0.0
     try:
         model = discover(shared.fit, options, name=shared.name).model
+        mined_s = time.perf_counter() - t0
         runs = []
         for r in range(shared.replications):
             sim = simulate_log(model, cases=shared.cases, start=shared.start, seed=shared.seed,
@@ -349,10 +355,10 @@ def _score(shared: _Shared, options: MiningOptions) -> _Outcome:
                 raise BprError("the candidate model produced no events")
             runs.append(log_distances(shared.validation, sim.df))
     except BprError as err:
-        return _Outcome(None, time.perf_counter() - t0, str(err))
+        return _Outcome(None, time.perf_counter() - t0, str(err), mined_s)
     mean = LogDistances(**{m.key: float(np.mean([getattr(d, m.key) for d in runs]))
                            for m in METRICS})
-    return _Outcome(mean, time.perf_counter() - t0, None)
+    return _Outcome(mean, time.perf_counter() - t0, None, mined_s)
 
 
 _WORKER: dict[str, _Shared] = {}  # in a worker process: the shared data, set once
@@ -385,6 +391,7 @@ class _Search:
         self.reference: LogDistances | None = None
         self.slowest_s = 0.0  # the slowest candidate so far (mine + simulate), seconds
         self.refit_s = 0.0  # the refit on the whole log, estimated, seconds
+        self.slowest_mine_s = 0.0  # the slowest discovery on the fit part so far, seconds
         self.stopped = False
         self.planned = 1
         self.pool: Any = None
@@ -433,6 +440,7 @@ class _Search:
             for (dim, opts), res in zip(batch, outcomes, strict=True):
                 out.append(self._record(dim, opts, res))
                 self.slowest_s = max(self.slowest_s, res.seconds)
+                self.slowest_mine_s = max(self.slowest_mine_s, res.discover_seconds)
             i += len(batch)
             self._report()
         return out
@@ -486,6 +494,7 @@ def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fracti
     prepared = prepare(validation)
     model_name = name or "calibration candidate"
 
+    _warm_up()
     shared = _Shared(fit, prepared, validation.n_cases, start, replications, seed, model_name)
     search = _Search(shared, base, float(budget_seconds), workers, t0, progress)
     try:
@@ -516,9 +525,9 @@ def _search(search: _Search, candidates: Iterable[MiningOptions] | None,
     if default.distances is None:
         raise BprError(f"calibration: the default discovery options fail on the fit part of the "
                        f"log ({default.error}); mine without --calibrate", path=log.path)
-    # Budget the refit on the whole log as the default's time on the fit part (simulation
-    # included, so generous), scaled by the number of events and a margin.
-    search.refit_s = (REFIT_MARGIN * default.seconds * log.n_events
+    # Budget the refit on the whole log as the default's discovery on the fit part, scaled by
+    # the number of events, with a margin.
+    search.refit_s = (REFIT_MARGIN * search.slowest_mine_s * log.n_events
                       / max(search.shared.fit.n_events, 1))
     if candidates is None:
         return _coordinate_descent(search, default)
@@ -572,6 +581,17 @@ def _record(best: Candidate, default: Candidate, search: _Search, budget_s: floa
         "candidates_tried": len(search.candidates),
         "stopped_by_budget": search.stopped,
     }
+
+
+def _warm_up() -> None:
+    """Import what every candidate needs once, so that the first candidate's time (which sets
+    the budget's estimate of the others) is not inflated by one-off imports."""
+    import scipy.stats  # noqa: F401  (distribution fitting)
+
+    import bpr.sim  # noqa: F401
+    from bpr.io.quiet import import_pm4py
+
+    import_pm4py()
 
 
 def _check_args(budget_seconds: float, replications: int, workers: int,
