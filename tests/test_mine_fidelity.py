@@ -125,3 +125,16 @@ def test_case_arrival_is_the_first_enablement():
     frame = prepare(EventLog(df=df, path="<test>", timezone="UTC"))
     gap = frame.case_start() - frame.case_arrival()
     assert sorted(gap.tolist()) == [0.0, 3600.0]  # case a waited an hour for its first task
+
+
+def test_trim_edges_finds_half_hour_shift_ends():
+    # work 07:30-15:30 every weekday for 10 weeks; hourly cells see half the usual work at 7 and
+    # 15, so the trimmed calendar opens 07:30-15:30
+    rng = np.random.default_rng(4)
+    n = 20000
+    t = (rng.integers(0, 10, n) * WEEK + rng.integers(0, 5, n) * DAY
+         + rng.uniform(7.5 * HOUR, 15.5 * HOUR, n))
+    cal = discover_calendar(t, window=(0.0, 10 * WEEK), trim_edges=True)
+    assert cal == Calendar.from_dict({"mon-fri": "07:30-15:30"})
+    whole = discover_calendar(t, window=(0.0, 10 * WEEK))
+    assert whole == Calendar.from_dict({"mon-fri": "07:00-16:00"})

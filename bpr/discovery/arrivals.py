@@ -44,7 +44,8 @@ def discover_arrivals(arrival_ws: np.ndarray, options: MiningOptions) -> Arrival
                                 min_events=options.calendar_min_events,
                                 window=(float(t[0]), float(t[-1])),
                                 unobserved_open=options.calendar_unobserved_open,
-                                fill_gap_cells=options.calendar_fill_gap_cells)
+                                fill_gap_cells=options.calendar_fill_gap_cells,
+                                trim_edges=options.calendar_trim_edges)
         if cal is not None and cal.is_always:
             cal = None
     if t.size < 2:

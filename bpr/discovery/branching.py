@@ -226,3 +226,14 @@ def probabilities(g: nx.DiGraph, result: Replay, decimals: int = 4) -> dict[tupl
                 p = result.flow_choice.get((n, s), 0) / fired if fired else 1.0
                 out[(n, s)] = min(1.0, max(round(p, decimals), 10.0 ** -decimals))
     return out
+
+
+def blended_probabilities(g: nx.DiGraph, recent: Replay, whole: Replay, decimals: int = 4,
+                          min_firings: int = 5) -> dict[tuple[str, str], float]:
+    """Probabilities from the ``recent`` replay, for each split fired at least ``min_firings``
+    times there; the ``whole`` log's replay for the others (rarely visited recently)."""
+    p_recent = probabilities(g, recent, decimals)
+    p_whole = probabilities(g, whole, decimals)
+    return {(u, v): (p if recent.split_count.get(u, 0) >= min_firings else p_whole[(u, v)])
+            for (u, v), p in p_recent.items()}
+

@@ -14,8 +14,11 @@ moments. A cell the log never watched (exposure 0, e.g. Tuesday in a log that co
 Monday) is **open** when ``unobserved_open`` (no evidence of a closure; a log of one morning
 must not close the afternoon), closed otherwise. Without a window every cell counts as watched
 once (the plain count rule). Finally, runs of at most ``fill_gap_cells`` closed cells between
-two open cells of the same day are opened (a quiet hour inside a shift is not a break). The
-open cells, merged, are the calendar. All cells open: 24/7.
+two open cells of the same day are opened (a quiet hour inside a shift is not a break). With
+``trim_edges``, a cell where a shift starts or ends is opened only from/until where its moments
+fall (their 2% / 98% quantile within the cell, rounded outwards to 15 minutes): a shift ending
+at 15:30 closes at 15:30 rather than 16:00. The open cells, merged, are the calendar. All cells
+open: 24/7.
 
 :func:`cumulative_open` is the calendar's open time elapsed since the origin, so the working
 time between ``a`` and ``b`` is ``C(b) - C(a)`` — the same as
@@ -25,6 +28,7 @@ time between ``a`` and ``b`` is ``C(b) - C(a)`` — the same as
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 
 import numpy as np
@@ -33,6 +37,8 @@ import pandas as pd
 from bpr.model.calendar import DAY, WEEK, Calendar
 
 _ORIGIN = pd.Timestamp("1970-01-05")  # a Monday
+TRIM_TAIL = 0.02  # share of an edge cell's moments allowed outside its trimmed part
+TRIM_STEP = 900.0  # trimmed edges are rounded outwards to 15 minutes (seconds)
 _OFFSET_RE = re.compile(r"^(?:UTC)?([+-])(\d{1,2}):?(\d{2})?$")
 
 
@@ -151,7 +157,8 @@ def _fill_gaps(open_: np.ndarray, cells_per_day: int, max_gap: int) -> np.ndarra
 def discover_calendar(moments: np.ndarray, *, granularity_minutes: int = 60,
                       min_share: float = 0.1, min_events: int = 2,
                       window: tuple[float, float] | None = None,
-                      unobserved_open: bool = True, fill_gap_cells: int = 0) -> Calendar | None:
+                      unobserved_open: bool = True, fill_gap_cells: int = 0,
+                      trim_edges: bool = False) -> Calendar | None:
     """The weekly calendar of the cells where ``moments`` (week seconds) concentrate.
 
     ``window``: the (first, last) week seconds the log watched (see the module doc); None: every
@@ -179,4 +186,37 @@ def discover_calendar(moments: np.ndarray, *, granularity_minutes: int = 60,
     if per_day:
         open_ = _fill_gaps(open_, per_day, fill_gap_cells)
     keep = np.flatnonzero(open_)
-    return Calendar(tuple((int(c) * g, int(c + 1) * g) for c in keep))
+    lo = keep.astype(float) * g
+    hi = lo + g
+    if trim_edges:
+        lo, hi = _trim_edges(moments, keep, lo, hi, open_, watched, g)
+    return Calendar(tuple((int(a), int(b)) for a, b in zip(lo, hi, strict=True) if b > a))
+
+
+def _trim_edges(moments: np.ndarray, keep: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                open_: np.ndarray, watched: np.ndarray,
+                g: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the edge cells of each shift to where their moments fall (see the module doc).
+
+    In a cell where a shift ends (next cell closed) the calendar closes at the ``1 - TRIM_TAIL``
+    quantile of the moments' offsets within the cell, rounded up to ``TRIM_STEP``; in a cell
+    where a shift starts it opens at their ``TRIM_TAIL`` quantile, rounded down.
+    """
+    n = open_.size
+    m = np.mod(np.asarray(moments, dtype=float), WEEK)
+    m = m[np.isfinite(m)]
+    cell = np.clip((m // g).astype(np.int64), 0, n - 1)
+    offset = m - cell * g
+    left, right = open_[(keep - 1) % n], open_[(keep + 1) % n]
+    lo, hi = lo.copy(), hi.copy()
+    for k in np.flatnonzero(watched[keep] & (left != right)):
+        x = offset[cell == keep[k]]
+        if x.size == 0:
+            continue
+        if left[k]:  # the shift ends in this cell
+            end = math.ceil(float(np.quantile(x, 1.0 - TRIM_TAIL)) / TRIM_STEP) * TRIM_STEP
+            hi[k] = lo[k] + min(max(end, TRIM_STEP), g)
+        else:  # the shift starts in this cell
+            start = math.floor(float(np.quantile(x, TRIM_TAIL)) / TRIM_STEP) * TRIM_STEP
+            lo[k] = lo[k] + min(start, g - TRIM_STEP)
+    return lo, hi

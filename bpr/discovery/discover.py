@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bpr.discovery.arrivals import discover_arrivals
-from bpr.discovery.branching import Replay, probabilities, replay
+from bpr.discovery.branching import Replay, blended_probabilities, probabilities, replay
 from bpr.discovery.calendars import OpenTime, discover_calendar
 from bpr.discovery.controlflow import discover_flow
 from bpr.discovery.costs import CostData, check_names, costs_from_log, read_costs
@@ -83,7 +84,17 @@ def _pool_calendar(frame: Frame, rows: np.ndarray, options: MiningOptions,
                              min_share=options.calendar_min_share,
                              min_events=options.calendar_min_events, window=window,
                              unobserved_open=options.calendar_unobserved_open,
-                             fill_gap_cells=options.calendar_fill_gap_cells) or fallback
+                             fill_gap_cells=options.calendar_fill_gap_cells,
+                             trim_edges=options.calendar_trim_edges) or fallback
+
+
+def recent_variants(frame: Frame, share: float) -> Counter:
+    """The variants of the cases that arrived in the last ``share`` of the log's arrival span."""
+    arrival = frame.case_arrival()
+    cut = arrival.max() - share * (arrival.max() - arrival.min())
+    recent = frame.case_variant[arrival >= cut]
+    counts = np.bincount(recent, minlength=len(frame.variant_list))
+    return Counter({v: int(c) for v, c in zip(frame.variant_list, counts, strict=True) if c})
 
 
 def discover(log: EventLog, options: MiningOptions | None = None, *,
@@ -127,6 +138,9 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
 
     rep = replay(g, frame.variants)
     probs = probabilities(g, rep, opts.probability_decimals)
+    if opts.branching_window_share < 1.0 and frame.n_cases > 1:
+        recent = replay(g, recent_variants(frame, opts.branching_window_share))
+        probs = blended_probabilities(g, recent, rep, opts.probability_decimals)
     if rep.cases and rep.fitting_cases < rep.cases:
         share = 1 - rep.fitting_cases / rep.cases
         warnings.append(f"{share:.0%} of cases do not fit the discovered model exactly "

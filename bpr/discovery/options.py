@@ -61,6 +61,9 @@ class MiningOptions:
     # runs of at most this many closed cells between open cells of one day are opened (0: off);
     # a quiet hour inside a shift is not a break
     calendar_fill_gap_cells: int = 0
+    # a cell where a shift starts or ends opens only where its moments fall (e.g. until 15:30
+    # when no work is seen after 15:30): sub-hour shift edges from hourly cells
+    calendar_trim_edges: bool = True
     pool_calendars: bool = True  # False: every pool works 24/7 (wall-clock durations)
     arrival_calendar: bool = True  # False: arrivals 24/7
     # the inter-arrival distribution is fitted on the most recent share of the log's arrival
@@ -74,6 +77,10 @@ class MiningOptions:
     # -- waiting not explained by staff or calendars (Simod's extraneous delays)
     extraneous_delays: bool = False
     delay_min_mean_seconds: float = 60.0  # smaller mean unexplained waits are left out
+    # -- branching probabilities come from the cases that arrived in the most recent share of
+    # the log's arrival span (1: all cases); splits fired fewer than 5 times by them keep the
+    # whole log's shares. The structure always comes from every case.
+    branching_window_share: float = 1.0
     # -- branching probabilities are rounded to this many decimals (the last fixed to sum 1)
     probability_decimals: int = 4
 
@@ -107,6 +114,9 @@ class MiningOptions:
         if self.calendar_moments not in CALENDAR_MOMENTS:
             raise BprError(f"calendar moments must be one of {', '.join(CALENDAR_MOMENTS)}, got "
                            f"{self.calendar_moments!r}")
+        if not 0.0 < self.branching_window_share <= 1.0:
+            raise BprError(f"branching window share must be in (0, 1], got "
+                           f"{self.branching_window_share}; use 1 for every case")
         if self.calendar_fill_gap_cells < 0:
             raise BprError(f"calendar gap filling must be 0 or more cells, got "
                            f"{self.calendar_fill_gap_cells}")
