@@ -1,21 +1,31 @@
 """bpr vs Prosimos on the same Simod model: `python benchmarks/bench_prosimos.py [--quick]`.
 
 Model: tests/data/prosimos_models/PurchasingExample_train (Simod's discovery), run by Prosimos
-as is and by bpr after `bpr import-prosimos` (processes/purchasing_simod.yaml is the same import).
-Prosimos (PyPI `prosimos`) is installed by this script into its own virtual environment under
-benchmarks/.work/ (never a bpr dependency); `--bpr-only` skips it.
+as is and by bpr after `bpr import-prosimos` (processes/purchasing_simod.yaml is the same import);
+``--bpmn``/``--json`` choose another Prosimos model. Prosimos (PyPI `prosimos`) is installed by
+this script into its own virtual environment under benchmarks/.work/ (never a bpr dependency);
+`--bpr-only` skips it, `--prosimos-only` runs only it.
 
-For 10,000 and 100,000 cases (``--quick``: 2,000 and 10,000), each tool runs ``--replications``
-times, each run in its own subprocess, and the script prints: events/s (one event = one activity
-instance, a row of the simulated log), peak memory (ru_maxrss of the subprocess), the ratio of
-the two tools, and the mean cycle time and mean waiting time per case (hours) with 95% Student-t
-intervals over the replications. Waiting per case = sum over its activity instances of
+For 10,000 and 100,000 cases (``--quick``: 2,000 and 10,000; ``--sizes`` to choose), each tool
+runs ``--replications`` times (Prosimos once at 100,000 cases or more: it needs about 15 minutes
+and GBs per run), each run in its own subprocess, and the script prints: events/s (one event =
+one activity instance, a row of the simulated log), peak memory (ru_maxrss of the subprocess),
+the ratio of the two tools, and the mean cycle time and mean waiting time per case (hours) with
+95% Student-t intervals over the replications. Cycle time = end of the case's last activity -
+its arrival (bpr) or the enablement of its first activity (Prosimos; the same instant when the
+start event leads straight to a task); waiting per case = sum over its activity instances of
 (start - enabled), as both tools define it.
+
+Prosimos runs are cached in benchmarks/results/prosimos_cache/ keyed by the model files, the
+number of cases, the seed and the Prosimos version (Prosimos takes no seed: replication ``s`` is
+simply the ``s``-th cached run), so changing bpr's import does not mean re-running Prosimos;
+``--fresh`` ignores the cache. Prosimos' own wall-clock time and memory are kept with its result.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -29,6 +39,7 @@ MODELS = ROOT / "tests" / "data" / "prosimos_models"
 NAME = "PurchasingExample_train"
 WORK = ROOT / "benchmarks" / ".work"
 VENV = WORK / "prosimos-venv"
+CACHE = ROOT / "benchmarks" / "results" / "prosimos_cache"
 START = "2024-01-01T00:00:00+00:00"
 
 BPR_RUN = r"""
@@ -52,10 +63,34 @@ PROSIMOS_RUN = r"""
 import json, sys, time
 import pandas as pd
 from prosimos.simulation_engine import run_simulation
+if sys.argv[6] == "earliest-start":
+    # Prosimos' own rule gives a task to the allowed resource released first, on duty or not.
+    # This variant gives it to the one that can START first (its calendar considered), the
+    # rule of a work-conserving queue (bpr's pools): used to measure what the rule costs.
+    from prosimos.simulation_engine import SimBPMEnv
+    plain_execute = SimBPMEnv.execute_enabled_event
+    def execute_enabled_event(self, c_event):
+        self._enabled_at = c_event.enabled_at
+        return plain_execute(self, c_event)
+    def pop_and_allocate_resource(self, task_id, num_allocated_tasks):
+        q = self.resource_queue._resource_queues[self.resource_queue._task_queue_map[task_id]]
+        best = None
+        for r_id, entry in q.entry_finder.items():
+            avail = max(self._enabled_at, entry[0])
+            when = avail + self.sim_setup.next_resting_time(r_id, self._datetime_from(avail))
+            if best is None or (when, entry[0]) < best[0]:
+                best = ((when, entry[0]), r_id)
+        r_id = best[1]
+        r_avail_at = q.entry_finder[r_id][0]
+        q.remove_element(r_id)
+        self.sim_resources[r_id].allocated_tasks += num_allocated_tasks
+        return r_id, r_avail_at
+    SimBPMEnv.execute_enabled_event = execute_enabled_event
+    SimBPMEnv.pop_and_allocate_resource = pop_and_allocate_resource
 t = time.perf_counter()
-run_simulation(sys.argv[1], sys.argv[2], int(sys.argv[3]), None, sys.argv[5], sys.argv[6])
+run_simulation(sys.argv[1], sys.argv[2], int(sys.argv[3]), None, sys.argv[4], sys.argv[5])
 secs = time.perf_counter() - t
-log = pd.read_csv(sys.argv[5])
+log = pd.read_csv(sys.argv[4])
 for c in ("enable_time", "start_time", "end_time"):
     log[c] = pd.to_datetime(log[c], utc=True, format="mixed")
 g = log.groupby("case_id")
@@ -89,11 +124,42 @@ def ensure_prosimos() -> Path:
     return py
 
 
+def prosimos_version(py: Path) -> str:
+    out = subprocess.run([str(py), "-c", "import importlib.metadata as m; "
+                          "print(m.version('prosimos'), m.version('pix-framework'))"],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def run_prosimos(py: Path, version: str, bpmn: str, params: str, cases: int, rep: int,
+                 fresh: bool = False, dispatch: str = "prosimos") -> dict:
+    """One Prosimos run (replication ``rep``), from the cache when it holds one; ``dispatch``
+    "earliest-start" replaces Prosimos' resource choice (see PROSIMOS_RUN)."""
+    h = hashlib.sha256()
+    for part in (Path(bpmn).read_bytes(), Path(params).read_bytes(),
+                 f"{cases}|{rep}|{version}|{START}|{dispatch}|{PROSIMOS_RUN}".encode()):
+        h.update(hashlib.sha256(part).digest())
+    path = CACHE / f"{Path(bpmn).stem}-{dispatch}-{cases}-{rep}-{h.hexdigest()[:16]}.json"
+    if path.exists() and not fresh:
+        return json.loads(path.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        out = run_child([str(py), "-c", PROSIMOS_RUN, bpmn, params, str(cases),
+                         os.path.join(tmp, "log.csv"), START, dispatch])
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))
+    return out
+
+
+def run_bpr(bpmn: str, params: str, cases: int, rep: int) -> dict:
+    return run_child([sys.executable, "-c", BPR_RUN, bpmn, params, str(cases), str(rep)])
+
+
 def ci(values: list[float]) -> str:
+    """Mean and 95% Student-t interval over replications (the mean alone for one run)."""
     n = len(values)
     mean = sum(values) / n
     if n < 2:
-        return f"{mean:.2f}"
+        return f"{mean:.2f} (1 run)"
     from scipy.stats import t
 
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
@@ -101,43 +167,55 @@ def ci(values: list[float]) -> str:
     return f"{mean:.2f} [{mean - h:.2f}, {mean + h:.2f}]"
 
 
-def main() -> None:
+def rate(runs: list[dict]) -> float:
+    return sum(r["events"] for r in runs) / sum(r["seconds"] for r in runs)
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bpr-only", action="store_true")
+    ap.add_argument("--prosimos-only", action="store_true")
+    ap.add_argument("--fresh", action="store_true", help="ignore cached Prosimos runs")
     ap.add_argument("--replications", type=int, default=5)
-    args = ap.parse_args()
-    sizes = (2_000, 10_000) if args.quick else (10_000, 100_000)
-    bpmn, params = str(MODELS / f"{NAME}.bpmn"), str(MODELS / f"{NAME}.json")
-    tools = {"bpr": lambda n, s, tmp: [sys.executable, "-c", BPR_RUN, bpmn, params, str(n),
-                                       str(s)]}
+    ap.add_argument("--sizes", type=int, nargs="+")
+    ap.add_argument("--dispatch", choices=("prosimos", "earliest-start"), default="prosimos",
+                    help="Prosimos' resource choice, or the work-conserving variant")
+    ap.add_argument("--bpmn", default=str(MODELS / f"{NAME}.bpmn"))
+    ap.add_argument("--json", default=str(MODELS / f"{NAME}.json"))
+    args = ap.parse_args(argv)
+    sizes = args.sizes or ((2_000, 10_000) if args.quick else (10_000, 100_000))
+    bpmn, params = args.bpmn, args.json
+    tools = [] if args.prosimos_only else ["bpr"]
+    py, version = None, ""
     if not args.bpr_only:
         py = ensure_prosimos()
-        tools["prosimos"] = lambda n, s, tmp: [str(py), "-c", PROSIMOS_RUN, bpmn, params, str(n),
-                                               "-",  # no statistics file: Prosimos 2.1
-                                               # crashes computing them on this model
-                                               os.path.join(tmp, "log.csv"), START]
-    print(f"model {NAME}; {args.replications} replications per size")
-    results: dict[tuple[str, int], list[dict]] = {}
+        version = prosimos_version(py)
+        tools.append("prosimos")
+    print(f"model {Path(bpmn).stem}; {args.replications} replications per size"
+          + (f"; prosimos {version.split()[0]} (pix-framework {version.split()[1]})"
+             if version else ""))
     for n in sizes:
-        for tool, cmd in tools.items():
-            runs = []
-            # Prosimos needs GBs at 100k cases: one run is enough for speed and memory
-            reps = 1 if (tool == "prosimos" and n >= 100_000) else args.replications
-            for s in range(reps):
-                with tempfile.TemporaryDirectory() as tmp:
-                    runs.append(run_child(cmd(n, s + 1, tmp)))
-            results[(tool, n)] = runs
-            ev = sum(r["events"] for r in runs) / sum(r["seconds"] for r in runs)
-            print(f"{tool:9s} {n:>7,} cases: {ev:>10,.0f} events/s, peak {max(r['peak_mib'] for r in runs):,.0f} MiB, "  # noqa: E501
+        results: dict[str, list[dict]] = {}
+        for tool in tools:
+            if tool == "prosimos":
+                assert py is not None
+                reps = 1 if n >= 100_000 else args.replications
+                runs = [run_prosimos(py, version, bpmn, params, n, s + 1, args.fresh,
+                                     args.dispatch)
+                        for s in range(reps)]
+            else:
+                runs = [run_bpr(bpmn, params, n, s + 1) for s in range(args.replications)]
+            results[tool] = runs
+            print(f"{tool:9s} {n:>7,} cases, {len(runs)} run(s): {rate(runs):>10,.0f} events/s, "
+                  f"peak {max(r['peak_mib'] for r in runs):,.0f} MiB, "
                   f"cycle h {ci([r['cycle_h'] for r in runs])}, waiting h "
                   f"{ci([r['wait_h'] for r in runs])}", flush=True)
-        if ("prosimos", n) in results:
-            b = results[("bpr", n)]
-            p = results[("prosimos", n)]
-            ratio = (sum(r["events"] for r in b) / sum(r["seconds"] for r in b)) / (
-                sum(r["events"] for r in p) / sum(r["seconds"] for r in p))
-            print(f"ratio bpr/prosimos at {n:,} cases: {ratio:.1f}x events/s")
+        if len(results) == 2:
+            b, p = results["bpr"], results["prosimos"]
+            print(f"ratio bpr/prosimos at {n:,} cases: {rate(b) / rate(p):.1f}x events/s, "
+                  f"{max(r['peak_mib'] for r in b) / max(r['peak_mib'] for r in p):.2f}x "
+                  f"peak memory", flush=True)
 
 
 if __name__ == "__main__":

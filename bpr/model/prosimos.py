@@ -44,7 +44,7 @@ import numpy as np
 from bpr.errors import ModelError
 from bpr.io.yamlio import YamlDoc
 from bpr.model.bpmn.reader import ModelWarning, build_model, read_graph, rename_node
-from bpr.model.calendar import DAY, Calendar
+from bpr.model.calendar import DAY, WEEK, Calendar
 from bpr.model.distribution import Distribution
 from bpr.model.process import ALWAYS, ProcessModel
 from bpr.model.prosimos_dist import Component, parse_component, to_bpr
@@ -136,6 +136,55 @@ def _group_resources(tasks_of: Mapping[str, set[str]]) -> dict[frozenset[str], l
         groups.setdefault(a | b, []).extend(merged)
 
 
+STAFFING_RULES = ("union", "union-up", "capacity")
+
+
+def duty_profile(members: list[tuple[Calendar, int]]) -> list[tuple[int, int, int]]:
+    """``(start, end, people on duty)`` for each stretch of the week (seconds) with anyone on
+    duty, given each member's calendar and amount."""
+    points = sorted({0, WEEK} | {t for cal, _ in members for iv in cal.intervals for t in iv})
+    out = []
+    for a, b in zip(points, points[1:], strict=False):
+        n = sum(k for cal, k in members if cal.is_open(a))
+        if n:
+            out.append((a, b, n))
+    return out
+
+
+def team_staffing(members: list[tuple[Calendar, int]], rule: str = "capacity"
+                  ) -> tuple[Calendar, int]:
+    """One bpr pool (calendar, count) for people with their own calendars (and amounts).
+
+    ``union``: the union of their calendars, count = weekly working hours / union hours,
+    rounded (at least 1); the weekly capacity changes by the rounding (up to a third for the
+    purchasing model's small teams). ``capacity``: count = that ratio rounded UP, and the
+    calendar = the hours when most of them are on duty, just enough that count x open hours =
+    their weekly working hours (to the minute): weekly capacity is kept, work is concentrated
+    in the busiest hours, and a duration (working time) spreads over fewer open hours, as it
+    does on one person's calendar.
+    """
+    profile = duty_profile(members)
+    union = Calendar(tuple((a, b) for a, b, _ in profile))
+    hours = sum(k * cal.open_seconds_per_week for cal, k in members)
+    ratio = hours / max(union.open_seconds_per_week, 1)
+    if rule == "union" or not profile:
+        return union, max(1, round(ratio))
+    if rule == "union-up":
+        return union, max(1, math.ceil(ratio - 1e-9))
+    if rule != "capacity":
+        raise ModelError(f"staffing rule {rule!r} is unknown; use one of {STAFFING_RULES}")
+    count = max(1, math.ceil(hours / union.open_seconds_per_week - 1e-9))
+    left = round(hours / count / 60) * 60  # open seconds to choose, whole minutes
+    chosen: list[tuple[int, int]] = []
+    for a, b, _ in sorted(profile, key=lambda s: (-s[2], s[0])):
+        if left <= 0:
+            break
+        take = min(b - a, left)
+        chosen.append((a, a + take))
+        left -= take
+    return Calendar(tuple(chosen)), count
+
+
 def _need(data: Mapping[str, Any], key: str, path: str) -> Any:
     if key not in data:
         raise ModelError(f"missing section {key!r}; is this a Prosimos simulation-parameters "
@@ -143,7 +192,8 @@ def _need(data: Mapping[str, Any], key: str, path: str) -> Any:
     return data[key]
 
 
-def import_prosimos(bpmn_path: str | Path, json_path: str | Path) -> ProcessModel:
+def import_prosimos(bpmn_path: str | Path, json_path: str | Path, *,
+                    staffing: str = "union") -> ProcessModel:
     """Read a Prosimos model (BPMN + JSON parameters) into a bpr :class:`ProcessModel`.
 
     The result is not checked for soundness here (``bpr.model.check`` does that); what had to
@@ -161,14 +211,14 @@ def import_prosimos(bpmn_path: str | Path, json_path: str | Path) -> ProcessMode
     if not isinstance(data, Mapping):
         raise ModelError("expected a JSON object of Prosimos sections", path=jp)
     try:
-        return _import(read_graph(bpmn_path), data, jp)
+        return _import(read_graph(bpmn_path), data, jp, staffing)
     except ModelError as err:
         if err.path is None:
             raise ModelError(err.detail, path=jp) from None
         raise
 
 
-def _import(g: Any, data: Mapping[str, Any], jp: str) -> ProcessModel:
+def _import(g: Any, data: Mapping[str, Any], jp: str, staffing: str) -> ProcessModel:
     notes: list[str] = []
     name_of = {bid: n for n, bid in g.ids.items()}
     tasks = [n for n, k in g.kinds.items() if k == "task"]
@@ -247,16 +297,16 @@ def _import(g: Any, data: Mapping[str, Any], jp: str) -> ProcessModel:
             notes.append(f"resources {', '.join(rids)} do no activity assigned to their team "
                          f"and are left out")
             continue
-        union = Calendar(tuple(iv for r in rids for iv in resources[r]["calendar"].intervals))
         hours = sum(resources[r]["amount"] * resources[r]["calendar"].open_seconds_per_week
                     for r in rids)
-        count = max(1, round(hours / union.open_seconds_per_week))
+        cal, count = team_staffing([(resources[r]["calendar"], resources[r]["amount"])
+                                    for r in rids], staffing)
         rate = float(np.mean([resources[r]["rate"] for r in rids]))
-        cal_name = ALWAYS if union.is_always else team
-        if not union.is_always:
-            calendars[team] = union.to_dict()
+        cal_name = ALWAYS if cal.is_always else team
+        if not cal.is_always:
+            calendars[team] = cal.to_dict()
         pools[team] = {"count": count, "calendar": cal_name, "hourly_rate": rate}
-        open_h = union.open_seconds_per_week / 3600
+        open_h = cal.open_seconds_per_week / 3600
         description.append(f"{team}: {count} (from {len(rids)}: {', '.join(rids)}; "
                            f"{hours / 3600:.0f} h/week over {open_h:.0f} open h/week)")
 
