@@ -307,7 +307,8 @@ def test_workers_do_not_change_the_result(loan):
               MiningOptions(pool_calendars=False)]
     one = calibrate(loan, candidates=listed, replications=1, workers=1)
     two = calibrate(loan, candidates=listed, replications=1, workers=2)
-    assert [c.score for c in two.candidates] == [c.score for c in one.candidates]
+    assert [c.score for c in two.candidates] == [c.score for c in one.candidates], (
+        [c.error for c in two.candidates], [c.error for c in one.candidates])
     assert two.chosen.options == one.chosen.options
     assert (dataclasses.replace(two.model, calibration=None)
             == dataclasses.replace(one.model, calibration=None))
