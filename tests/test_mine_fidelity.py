@@ -138,3 +138,23 @@ def test_trim_edges_finds_half_hour_shift_ends():
     assert cal == Calendar.from_dict({"mon-fri": "07:30-15:30"})
     whole = discover_calendar(t, window=(0.0, 10 * WEEK))
     assert whole == Calendar.from_dict({"mon-fri": "07:00-16:00"})
+
+
+def test_parallel_block_run_in_one_order_becomes_a_sequence():
+    from collections import Counter
+
+    from bpr.discovery.controlflow import discover_flow
+
+    variants = Counter({("A", "B", "C", "D"): 95, ("A", "C", "B", "D"): 5})
+    kinds = lambda f: sorted(d["kind"] for _, d in f.graph.nodes(data=True))  # noqa: E731
+    parallel = discover_flow(variants, noise_threshold=0.0, sequence_min_share=1.1)
+    assert kinds(parallel).count("and") == 2  # the Inductive Miner sees B || C
+    seq = discover_flow(variants, noise_threshold=0.0, sequence_min_share=0.9)
+    assert "and" not in kinds(seq)
+    g = seq.graph
+    assert list(g.successors("A")) == ["B"] and list(g.successors("B")) == ["C"]
+    assert list(g.successors("C")) == ["D"]
+    # 80% one way is not enough at 0.9, and two of three orders can not form a total order
+    mixed = Counter({("A", "B", "C", "D"): 80, ("A", "C", "B", "D"): 20})
+    assert kinds(discover_flow(mixed, noise_threshold=0.0, sequence_min_share=0.9)).count(
+        "and") == 2

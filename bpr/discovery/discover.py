@@ -126,7 +126,8 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
     done("prepare")
 
     flow = discover_flow(frame.variants, algorithm=opts.algorithm,
-                         noise_threshold=opts.noise_threshold)
+                         noise_threshold=opts.noise_threshold,
+                         sequence_min_share=opts.sequence_min_share)
     g = flow.graph
     if flow.dropped_activities:
         warnings.append(f"{len(flow.dropped_activities)} infrequent activit"
@@ -143,8 +144,10 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
         probs = blended_probabilities(g, recent, rep, opts.probability_decimals)
     if rep.cases and rep.fitting_cases < rep.cases:
         share = 1 - rep.fitting_cases / rep.cases
+        hint = ("lower --noise to keep rare paths" if opts.noise_threshold > 0 else
+                "parallel work the log nearly always runs in one order was made a sequence")
         warnings.append(f"{share:.0%} of cases do not fit the discovered model exactly "
-                        f"(lower --noise to keep rare paths)")
+                        f"({hint})")
     done("replay")
 
     in_model = [n for n, d in g.nodes(data=True) if d["kind"] == "task"]

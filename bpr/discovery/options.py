@@ -32,6 +32,9 @@ class MiningOptions:
     # -- control flow
     algorithm: str = "inductive"
     noise_threshold: float = 0.2
+    # a parallel block whose branches the log runs in one order (each pair of branches in the same
+    # order in at least this share of the cases running both) becomes a sequence; above 1: never
+    sequence_min_share: float = 0.9
     # -- durations: candidate families; the closest to the data by Wasserstein distance wins.
     duration_families: tuple[str, ...] = DURATION_FAMILIES
     # the empirical (quantile) fit is chosen only if its distance times this factor still beats
@@ -117,6 +120,9 @@ class MiningOptions:
         if not 0.0 < self.branching_window_share <= 1.0:
             raise BprError(f"branching window share must be in (0, 1], got "
                            f"{self.branching_window_share}; use 1 for every case")
+        if self.sequence_min_share < 0.5:
+            raise BprError(f"sequence min share must be at least 0.5 (above 1 turns it off), got "
+                           f"{self.sequence_min_share}")
         if self.calendar_fill_gap_cells < 0:
             raise BprError(f"calendar gap filling must be 0 or more cells, got "
                            f"{self.calendar_fill_gap_cells}")
