@@ -13,7 +13,7 @@ import scipy.stats as st
 
 from bpr.errors import ModelError
 from bpr.model import check
-from bpr.model.calendar import DAY
+from bpr.model.calendar import DAY, Calendar
 from bpr.model.prosimos import import_prosimos, prosimos_calendar
 from bpr.model.prosimos_dist import parse_component, to_bpr
 
@@ -213,3 +213,50 @@ def test_bad_json(tmp_path):
     with pytest.raises(ModelError, match=r"p\.json: gateway_branching_probabilities\[0\]"
                                          r"\.probabilities\[0\]: flow 'nope' is not in"):
         import_prosimos(DATA / "simod_small.bpmn", tmp_path / "p.json")
+
+
+def _cal(*hours: tuple[float, float]) -> Calendar:
+    return Calendar(tuple((a * 3600, b * 3600) for a, b in hours))
+
+
+def test_team_staffing_rules_by_hand():
+    """Three people: A 0-10 h, B 5-10 h, C 5-8 h of the week: 18 person-hours over 10 union
+    hours; on duty: 1 person 0-5 h, 3 people 5-8 h, 2 people 8-10 h."""
+    from bpr.model.prosimos import duty_profile, team_staffing
+
+    members = [(_cal((0, 10)), 1), (_cal((5, 10)), 1), (_cal((5, 8)), 1)]
+    assert duty_profile(members) == [(0, 18000, 1), (18000, 28800, 3), (28800, 36000, 2)]
+    cal, n = team_staffing(members, "union")
+    assert (cal.intervals, n) == (((0, 36000),), 2)  # 18 / 10 = 1.8 -> 2
+    cal, n = team_staffing(members, "union-up")
+    assert (cal.intervals, n) == (((0, 36000),), 2)
+    # capacity: 2 people for 9 h, taken from the busiest hours: 5-8 (3 on duty), 8-10 (2), and
+    # then 4 of the 5 hours with 1 on duty, earliest first
+    cal, n = team_staffing(members, "capacity")
+    assert n == 2 and cal.intervals == ((0, 4 * 3600), (5 * 3600, 10 * 3600))
+    assert n * cal.open_seconds_per_week == 18 * 3600
+    # 2.2 + 3 person-hours over 4 union hours: 1.3 rounds to 1, up to 2
+    two = [(_cal((0, 2), (2.8, 3)), 1), (_cal((1, 4)), 1)]
+    assert team_staffing(two, "union")[1] == 1 and team_staffing(two, "union-up")[1] == 2
+    with pytest.raises(ModelError, match="staffing rule"):
+        team_staffing(members, "nope")
+
+
+@pytest.mark.parametrize(("rule", "counts"), [("union", [2, 2, 1, 1, 1]),
+                                              ("union-up", [3, 2, 2, 2, 2]),
+                                              ("capacity", [3, 2, 2, 2, 2])])
+def test_purchasing_staffing_rules(prosimos_models, rule, counts):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = import_prosimos(prosimos_models / "PurchasingExample_train.bpmn",
+                            prosimos_models / "PurchasingExample_train.json", staffing=rule)
+    assert [m.pools[f"team {i}"].count for i in range(1, 6)] == counts
+    hours = [323, 130, 64, 103, 45]  # members' weekly working hours, teams 1..5
+    for i, h in enumerate(hours, 1):
+        p = m.pools[f"team {i}"]
+        open_h = m.calendars[p.calendar].open_seconds_per_week / 3600
+        if rule == "capacity":  # weekly capacity kept to the minute
+            assert p.count * open_h == pytest.approx(h, abs=p.count / 60)
+    with pytest.raises(ModelError, match="staffing rule"):
+        import_prosimos(prosimos_models / "PurchasingExample_train.bpmn",
+                        prosimos_models / "PurchasingExample_train.json", staffing="x")

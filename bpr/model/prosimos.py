@@ -13,10 +13,18 @@ and an activity is done by one pool with one duration distribution:
   merged. An activity goes to the pool holding most of the resources that
   may do it; pools left without activities are dropped (named in the warnings), and resources of
   other pools no longer help with that activity.
-* **Pool calendars.** Each Simod resource has its own calendar. The pool's calendar is the union
-  of its members' calendars (work can happen whenever somebody is on duty) and its ``count`` is
-  the members' weekly working hours divided by the union's hours, rounded, at least 1: weekly
-  capacity is kept, but not how many people are on duty at each hour.
+* **Pool calendars** (``staffing=``, see :func:`team_staffing`). Each Simod resource has its own
+  calendar; a bpr pool has one calendar and an integer ``count``. Default ``union``: the union
+  of the members' calendars (work can start whenever somebody is on duty), count = the members'
+  weekly working hours / the union's hours, rounded, at least 1. Neither what is lost here nor
+  the dispatch of Prosimos can be expressed in the format; measured on PurchasingExample_train
+  (10,000 cases; see benchmarks/bench_prosimos.py and tests/test_prosimos_agreement.py):
+  a duration on ONE person's sparse calendar spreads over more elapsed time than on the team's
+  union (processing 36 h/case in Prosimos vs 15 h in bpr), and a fractional ratio (3 people,
+  103 h/week over 84 union hours = 1.23) must become 1 (``union``: too little capacity, waiting
+  +35 h/case vs Prosimos with a work-conserving dispatcher) or 2 (``union-up``: too much,
+  -11 h). ``capacity`` (count rounded up, calendar cut to the busiest hours so that weekly
+  capacity is exact) loses availability and waits most (+76 h).
 * **Durations.** Per-resource distributions become one per activity: the equal-weight mixture of
   the distributions of all resources allowed to do it (so per-resource speed differences turn
   into extra variance). Its exact quantiles are stored as an ``empirical`` distribution unless a
@@ -24,7 +32,9 @@ and an activity is done by one pool with one duration distribution:
 * **Arrivals.** Prosimos draws a wall-clock inter-arrival time and then moves an arrival that falls
   outside the arrival calendar to the next open moment; bpr counts inter-arrival time in the
   calendar's open time. The import simulates Prosimos' arrival process (fixed seed) and stores
-  the distribution of open-time gaps, so the arrival rate matches exactly.
+  the distribution of open-time gaps, so the arrival rate matches exactly, but not the time of
+  week (Prosimos puts one arrival at every opening): on office hours this changes cycle times by
+  ~15% (office_xor in tests/prosimos_small.py), on the purchasing model by < 1%.
 * Not imported: batching, prioritisation, case/event attributes, branch conditions (probabilities
   are used), multitasking.
 """
@@ -151,17 +161,18 @@ def duty_profile(members: list[tuple[Calendar, int]]) -> list[tuple[int, int, in
     return out
 
 
-def team_staffing(members: list[tuple[Calendar, int]], rule: str = "capacity"
+def team_staffing(members: list[tuple[Calendar, int]], rule: str = "union"
                   ) -> tuple[Calendar, int]:
     """One bpr pool (calendar, count) for people with their own calendars (and amounts).
 
     ``union``: the union of their calendars, count = weekly working hours / union hours,
     rounded (at least 1); the weekly capacity changes by the rounding (up to a third for the
-    purchasing model's small teams). ``capacity``: count = that ratio rounded UP, and the
-    calendar = the hours when most of them are on duty, just enough that count x open hours =
-    their weekly working hours (to the minute): weekly capacity is kept, work is concentrated
-    in the busiest hours, and a duration (working time) spreads over fewer open hours, as it
-    does on one person's calendar.
+    purchasing model's small teams). ``union-up``: the same, rounded up. ``capacity``: count =
+    that ratio rounded up, and the calendar = the hours when most of them are on duty, just
+    enough that count x open hours = their weekly working hours (to the minute): weekly
+    capacity is kept, work is concentrated in the busiest hours, and a duration (working time)
+    spreads over fewer open hours, as it does on one person's calendar. The module docstring
+    gives what each rule does to the purchasing model's waiting times.
     """
     profile = duty_profile(members)
     union = Calendar(tuple((a, b) for a, b, _ in profile))
@@ -288,9 +299,17 @@ def _import(g: Any, data: Mapping[str, Any], jp: str, staffing: str) -> ProcessM
                              f"{sum(counts.values())} resources allowed in Prosimos)")
     pools: dict[str, Any] = {}
     calendars: dict[str, Any] = {}
+    rule_text = {"union": "calendar = union of members' calendars; count = weekly working "
+                          "hours / union hours",
+                 "union-up": "calendar = union of members' calendars; count = weekly working "
+                             "hours / union hours, rounded up",
+                 "capacity": "count = weekly working hours / union hours, rounded up; calendar "
+                             "= the busiest hours, count x open hours = weekly working hours"}
+    if staffing not in rule_text:
+        raise ModelError(f"staffing rule {staffing!r} is unknown; use one of "
+                         f"{', '.join(STAFFING_RULES)}")
     description = ["Imported from Prosimos/Simod. Teams (resources grouped by identical task "
-                   "sets, similar sets merged; calendar = union of members' calendars; "
-                   "count = weekly working hours / union hours):"]
+                   f"sets, similar sets merged; {rule_text[staffing]}):"]
     for ts, rids in ordered:
         team = team_of_group[ts]
         if team not in pool_of.values():
@@ -377,4 +396,5 @@ def _import(g: Any, data: Mapping[str, Any], jp: str, staffing: str) -> ProcessM
     return model
 
 
-__all__ = ["import_prosimos", "prosimos_calendar"]
+__all__ = ["STAFFING_RULES", "duty_profile", "import_prosimos", "prosimos_calendar",
+           "team_staffing"]
