@@ -47,7 +47,7 @@ import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from bpr.model.prosimos import import_prosimos
 from bpr.sim import simulate
-m = import_prosimos(sys.argv[1], sys.argv[2])
+m = import_prosimos(sys.argv[1], sys.argv[2], staffing=sys.argv[5])
 t = time.perf_counter()
 r = simulate(m, cases=int(sys.argv[3]), seed=int(sys.argv[4]), start="2024-01-01T00:00:00")
 secs = time.perf_counter() - t
@@ -150,8 +150,9 @@ def run_prosimos(py: Path, version: str, bpmn: str, params: str, cases: int, rep
     return out
 
 
-def run_bpr(bpmn: str, params: str, cases: int, rep: int) -> dict:
-    return run_child([sys.executable, "-c", BPR_RUN, bpmn, params, str(cases), str(rep)])
+def run_bpr(bpmn: str, params: str, cases: int, rep: int, staffing: str = "union") -> dict:
+    return run_child([sys.executable, "-c", BPR_RUN, bpmn, params, str(cases), str(rep),
+                      staffing])
 
 
 def ci(values: list[float]) -> str:
@@ -179,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fresh", action="store_true", help="ignore cached Prosimos runs")
     ap.add_argument("--replications", type=int, default=5)
     ap.add_argument("--sizes", type=int, nargs="+")
+    ap.add_argument("--staffing", default="union",
+                    help="bpr import's staffing rule (bpr.model.prosimos.STAFFING_RULES)")
     ap.add_argument("--dispatch", choices=("prosimos", "earliest-start"), default="prosimos",
                     help="Prosimos' resource choice, or the work-conserving variant")
     ap.add_argument("--bpmn", default=str(MODELS / f"{NAME}.bpmn"))
@@ -192,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         py = ensure_prosimos()
         version = prosimos_version(py)
         tools.append("prosimos")
-    print(f"model {Path(bpmn).stem}; {args.replications} replications per size"
+    print(f"model {Path(bpmn).stem}; {args.replications} replications per size; bpr import "
+          f"staffing={args.staffing}; Prosimos dispatch={args.dispatch}"
           + (f"; prosimos {version.split()[0]} (pix-framework {version.split()[1]})"
              if version else ""))
     for n in sizes:
@@ -205,7 +209,8 @@ def main(argv: list[str] | None = None) -> None:
                                      args.dispatch)
                         for s in range(reps)]
             else:
-                runs = [run_bpr(bpmn, params, n, s + 1) for s in range(args.replications)]
+                runs = [run_bpr(bpmn, params, n, s + 1, args.staffing)
+                        for s in range(args.replications)]
             results[tool] = runs
             print(f"{tool:9s} {n:>7,} cases, {len(runs)} run(s): {rate(runs):>10,.0f} events/s, "
                   f"peak {max(r['peak_mib'] for r in runs):,.0f} MiB, "
