@@ -16,6 +16,7 @@ calendars exact (hour cells); inter-arrival mean +-10%.
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -196,3 +197,23 @@ def test_extraneous_delays_found_only_where_injected():
     assert m.activities["F"].delay.mean() > 6 * 3600
     plain = mine(delayed, noise_threshold=0.0)
     assert all(a.delay is None for a in plain.activities.values())
+
+
+def test_recent_delay_window_finds_the_recent_delay():
+    """F's customers took one day in the first half of the log and four days in the second: the
+    recent window finds four days, the whole log the average."""
+    log = generate_log(800, seed=17)
+    df = log.df.copy()
+    mid = df[START].min() + (df[END].max() - df[START].min()) / 2
+    is_f = df[ACTIVITY] == "F"
+    late = is_f & (df[START] >= mid)
+    for rows, days in ((is_f & ~late, 1), (late, 4)):
+        df.loc[rows, START] += pd.Timedelta(days=days)
+        df.loc[rows, END] += pd.Timedelta(days=days)
+    delayed = EventLog(df=df, path="<generated>", timezone="UTC")
+    opts = MiningOptions(noise_threshold=0.0, extraneous_delays=True)
+    whole = mine(delayed, options=opts).activities["F"].delay
+    recent = mine(delayed, options=replace(opts, delay_window_share=0.3)).activities["F"].delay
+    assert whole is not None and recent is not None
+    assert 1.5 * 86400 < whole.mean() < 3.5 * 86400
+    assert abs(recent.mean() - 4 * 86400) < 0.5 * 86400

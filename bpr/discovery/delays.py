@@ -6,7 +6,10 @@ time of the pool's calendar), moved to the next open moment of the pool's calend
 What remains until the actual start is the extraneous delay (wall-clock seconds), e.g. waiting
 for a customer or a supplier (Simod's "extraneous delays"). Per activity, the delays (zeros
 included) are fitted like durations; activities whose mean delay is below
-``delay_min_mean_seconds`` get none. Only used when ``MiningOptions.extraneous_delays`` is on.
+``delay_min_mean_seconds`` get none. With ``delay_window_share`` < 1 only the instances enabled
+in the most recent share of the log's span are fitted (when there are at least ``MIN_RECENT``
+of them), for processes whose waiting drifts. Only used when ``MiningOptions.extraneous_delays``
+is on.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from bpr.discovery.options import MiningOptions
 from bpr.io.eventlog import RESOURCE
 from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
+
+MIN_RECENT = 10  # fewer recent instances of an activity: fit its delay on all of them
 
 
 def _busy_blocks(frame: Frame, rows: np.ndarray, r_codes: np.ndarray, pools: np.ndarray,
@@ -90,11 +95,16 @@ def extraneous_delays(frame: Frame, row_pool: pd.Series,
     """Activity -> delay distribution for activities with a noticeable unexplained wait."""
     wait = unexplained_wait(frame, row_pool, calendars)
     out: dict[str, Distribution] = {}
-    groups = pd.Series(wait).groupby(frame.activity, sort=False)
-    for act, w in groups:
+    first, last = float(np.nanmin(frame.enabled)), float(np.nanmax(frame.enabled))
+    recent = frame.enabled >= last - options.delay_window_share * (last - first)
+    groups = pd.DataFrame({"wait": wait, "recent": recent}).groupby(frame.activity, sort=False)
+    for act, grp in groups:
         if act not in activities:
             continue
-        x = w.to_numpy()
+        x = grp["wait"].to_numpy()
+        newer = grp["recent"].to_numpy()
+        if newer.sum() >= MIN_RECENT:
+            x = x[newer]
         if x.size == 0 or float(x.mean()) < options.delay_min_mean_seconds:
             continue
         fit = fit_duration(x, **options.fit_kwargs())

@@ -80,6 +80,9 @@ class MiningOptions:
     # -- waiting not explained by staff or calendars (Simod's extraneous delays)
     extraneous_delays: bool = False
     delay_min_mean_seconds: float = 60.0  # smaller mean unexplained waits are left out
+    # delays are fitted on the instances enabled in the most recent share of the log's span
+    # (1: all; e.g. 0.5 when waiting drifts), if an activity has at least 10 of them there
+    delay_window_share: float = 1.0
     # -- branching probabilities come from the cases that arrived in the most recent share of
     # the log's arrival span (1: all cases); splits fired fewer than 5 times by them keep the
     # whole log's shares. The structure always comes from every case.
@@ -123,6 +126,9 @@ class MiningOptions:
         if self.sequence_min_share < 0.5:
             raise BprError(f"sequence min share must be at least 0.5 (above 1 turns it off), got "
                            f"{self.sequence_min_share}")
+        if not 0.0 < self.delay_window_share <= 1.0:
+            raise BprError(f"delay window share must be in (0, 1], got "
+                           f"{self.delay_window_share}; use 1 for the whole log")
         if self.calendar_fill_gap_cells < 0:
             raise BprError(f"calendar gap filling must be 0 or more cells, got "
                            f"{self.calendar_fill_gap_cells}")
