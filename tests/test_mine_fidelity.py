@@ -158,3 +158,27 @@ def test_parallel_block_run_in_one_order_becomes_a_sequence():
     mixed = Counter({("A", "B", "C", "D"): 80, ("A", "C", "B", "D"): 20})
     assert kinds(discover_flow(mixed, noise_threshold=0.0, sequence_min_share=0.9)).count(
         "and") == 2
+
+
+def test_busy_resource_explains_waiting_only_when_asked():
+    import pandas as pd
+
+    from bpr.discovery.delays import unexplained_wait
+    from bpr.discovery.frame import prepare
+    from bpr.io.eventlog import EventLog
+
+    # Ann does case a's task 09:00-10:00; case b's task, enabled at 09:00, waits for her until
+    # 10:00 and then waits 30 more minutes for no reason the log shows
+    t = pd.Timestamp("2024-01-01T09:00:00Z")
+    h = pd.Timedelta(hours=1)
+    df = pd.DataFrame({
+        "case_id": ["a", "b"], "activity": ["x", "x"], "resource": ["Ann", "Ann"],
+        "enabled_time": [t, t], "start_time": [t, t + 1.5 * h], "end_time": [t + h, t + 2 * h],
+    })
+    frame = prepare(EventLog(df=df, path="<test>", timezone="UTC"))
+    pools = pd.Series(["Ann team"] * 2)
+    busy = unexplained_wait(frame, pools, {"Ann team": None})
+    plain = unexplained_wait(frame, pools, {"Ann team": None}, resource_busy=False)
+    b = int(np.flatnonzero(frame.df["case_id"].to_numpy() == "b")[0])
+    assert busy[b] == pytest.approx(1800.0)
+    assert plain[b] == pytest.approx(5400.0)

@@ -9,7 +9,8 @@ included) are fitted like durations; activities whose mean delay is below
 ``delay_min_mean_seconds`` get none. With ``delay_window_share`` < 1 only the instances enabled
 in the most recent share of the log's span are fitted (when there are at least ``MIN_RECENT``
 of them), for processes whose waiting drifts. Only used when ``MiningOptions.extraneous_delays``
-is on.
+is on. ``delay_resource_busy`` False: a busy resource explains nothing, so every wait outside
+the pool's closed hours is a delay (for logs whose staff contention the pools understate).
 """
 
 from __future__ import annotations
@@ -56,16 +57,18 @@ def _busy_blocks(frame: Frame, rows: np.ndarray, r_codes: np.ndarray, pools: np.
 
 
 def unexplained_wait(frame: Frame, row_pool: pd.Series,
-                     calendars: Mapping[str, Calendar | None]) -> np.ndarray:
+                     calendars: Mapping[str, Calendar | None],
+                     resource_busy: bool = True) -> np.ndarray:
     """Per row: seconds between the earliest explained start and the actual start (>= 0).
 
     The resource explains the wait while it was continuously busy from the enablement on: its
     availability is the end of the busy block that contains the enablement (or the enablement
     itself when it was idle then), moved to the next open moment of the pool's calendar.
+    ``resource_busy`` False: busy resources explain nothing (only calendars do).
     """
     ready = frame.enabled.copy()
     pools = row_pool.to_numpy(dtype=object)
-    if RESOURCE in frame.df.columns:
+    if resource_busy and RESOURCE in frame.df.columns:
         res = frame.df[RESOURCE].astype("string")
         known = res.notna().to_numpy()
         if known.any():
@@ -93,7 +96,7 @@ def extraneous_delays(frame: Frame, row_pool: pd.Series,
                       calendars: Mapping[str, Calendar | None], options: MiningOptions,
                       activities: set[str]) -> dict[str, Distribution]:
     """Activity -> delay distribution for activities with a noticeable unexplained wait."""
-    wait = unexplained_wait(frame, row_pool, calendars)
+    wait = unexplained_wait(frame, row_pool, calendars, options.delay_resource_busy)
     out: dict[str, Distribution] = {}
     first, last = float(np.nanmin(frame.enabled)), float(np.nanmax(frame.enabled))
     recent = frame.enabled >= last - options.delay_window_share * (last - first)

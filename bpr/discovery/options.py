@@ -83,6 +83,9 @@ class MiningOptions:
     # delays are fitted on the instances enabled in the most recent share of the log's span
     # (1: all; e.g. 0.5 when waiting drifts), if an activity has at least 10 of them there
     delay_window_share: float = 1.0
+    # True: waiting while the instance's resource was busy is explained (not a delay); False:
+    # only closed hours explain waiting (all other waiting becomes the delay)
+    delay_resource_busy: bool = True
     # -- branching probabilities come from the cases that arrived in the most recent share of
     # the log's arrival span (1: all cases); splits fired fewer than 5 times by them keep the
     # whole log's shares. The structure always comes from every case.
