@@ -182,3 +182,16 @@ def test_busy_resource_explains_waiting_only_when_asked():
     b = int(np.flatnonzero(frame.df["case_id"].to_numpy() == "b")[0])
     assert busy[b] == pytest.approx(1800.0)
     assert plain[b] == pytest.approx(5400.0)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("arrival_window_share", 0.0), ("arrival_window_share", 1.5),
+    ("branching_window_share", 0.0), ("delay_window_share", -0.1),
+    ("sequence_min_share", 0.3), ("calendar_moments", "ends"), ("calendar_fill_gap_cells", -1),
+])
+def test_new_options_reject_bad_values(field, value):
+    from bpr.discovery import MiningOptions
+    from bpr.errors import BprError
+
+    with pytest.raises(BprError, match=field.split("_")[0]):
+        MiningOptions(**{field: value})
