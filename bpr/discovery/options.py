@@ -1,7 +1,15 @@
 """Every choice discovery makes, in one typed dataclass (so calibration can try variants).
 
 Defaults give a sound, block-structured model with parametric durations, hour-granular calendars
-and no extraneous delays. Units are stated in the field names or comments.
+(shift edges to 15 minutes), arrivals at the recent rate and no extraneous delays. Units are
+stated in the field names or comments.
+
+Values worth a calibration search (measured on the fit/validation split of the P2P training log;
+each changes what the model file says, nothing is hidden): ``extraneous_delays`` True;
+``noise_threshold`` 0 / 0.1 / 0.2; ``sequence_min_share`` 0.9 / 0.8 / 0.7 / 1.1 (off; matters at
+noise 0); ``branching_window_share`` 1 / 0.5 / 0.3; ``delay_window_share`` 1 / 0.5 / 0.3 and
+``delay_resource_busy`` True / False (only with delays); ``arrival_window_share`` 1 / 0.5 /
+0.25; ``calendar_trim_edges``, ``calendar_moments``, ``calendar_granularity_minutes`` 30 / 60.
 """
 
 from __future__ import annotations
