@@ -336,3 +336,9 @@ def test_progress_bar_shows_candidates_and_time_left():
     with CalibrationBar(120.0, stream=quiet, quiet=True) as bar:
         bar.update(3, 5)
     assert quiet.getvalue() == ""
+
+
+def test_delay_settings_are_searched_only_with_delays_on():
+    without = {d for d, _ in search_plan(MiningOptions(extraneous_delays=False))}
+    with_delays = {d for d, _ in search_plan(MiningOptions(extraneous_delays=True))}
+    assert "delay threshold" not in without and "delay threshold" in with_delays

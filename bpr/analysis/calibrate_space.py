@@ -27,14 +27,20 @@ class Dimension:
 
     name: str
     alternatives: tuple[Mapping[str, Any], ...]
+    #: tried only when the current options have these values (e.g. delay settings need delays)
+    requires: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
+_DELAYS = {"extraneous_delays": True}
 _PARAMETRIC = ("fixed", "exponential", "gamma", "lognormal", "normal", "uniform")
 
 #: The search space, most influential dimensions first. A dimension whose fields MiningOptions
 #: lacks is skipped (so the space can name options that arrive later).
 SEARCH_SPACE: tuple[Dimension, ...] = (
     Dimension("extraneous delays", ({"extraneous_delays": True},)),
+    Dimension("what explains waiting", ({"delay_resource_busy": False},
+                                        {"delay_resource_busy": True}),
+              requires=_DELAYS),
     Dimension("control flow", (
         {"algorithm": "inductive", "noise_threshold": 0.0},
         {"algorithm": "inductive", "noise_threshold": 0.1},
@@ -42,11 +48,20 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
         {"algorithm": "inductive-df", "noise_threshold": 0.0},
         {"algorithm": "inductive-df", "noise_threshold": 0.2},
     )),
+    Dimension("parallel blocks run in one order", (
+        {"sequence_min_share": 1.01},
+        {"sequence_min_share": 0.8},
+        {"sequence_min_share": 0.9},
+    )),
     Dimension("arrival window", (
         {"arrival_window_share": 1.0},
         {"arrival_window_share": 0.5},
         {"arrival_window_share": 0.25},
     )),
+    Dimension("delay window", ({"delay_window_share": 0.5}, {"delay_window_share": 1.0}),
+              requires=_DELAYS),
+    Dimension("branching window", ({"branching_window_share": 0.5},
+                                   {"branching_window_share": 1.0})),
     Dimension("duration families", (
         {"duration_families": _PARAMETRIC},
         {"duration_families": ("empirical",)},
@@ -68,6 +83,8 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
     )),
     Dimension("calendar moments", ({"calendar_moments": "starts"},
                                    {"calendar_moments": "both"})),
+    Dimension("calendar shift edges", ({"calendar_trim_edges": False},
+                                       {"calendar_trim_edges": True})),
     Dimension("calendar gaps", (
         {"calendar_fill_gap_cells": 1},
         {"calendar_fill_gap_cells": 2},
@@ -81,7 +98,7 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
     Dimension("delay threshold", (
         {"delay_min_mean_seconds": 0.0},
         {"delay_min_mean_seconds": 600.0},
-    )),
+    ), requires=_DELAYS),
 )
 
 
@@ -132,10 +149,13 @@ def search_plan(options: MiningOptions,
                 space: Sequence[Dimension] = SEARCH_SPACE) -> list[tuple[str, MiningOptions]]:
     """The candidates one coordinate step proposes around ``options``: ``(dimension name,
     options)`` in search order, leaving out alternatives equal to ``options``, dimensions naming
-    fields MiningOptions does not have, and alternatives MiningOptions rejects."""
+    fields MiningOptions does not have or whose ``requires`` ``options`` do not meet, and
+    alternatives MiningOptions rejects."""
     known = {f.name for f in dataclasses.fields(MiningOptions)}
     plan: list[tuple[str, MiningOptions]] = []
     for dim in space:
+        if any(getattr(options, k, None) != v for k, v in dim.requires.items()):
+            continue
         for alt in dim.alternatives:
             if not set(alt) <= known:
                 continue
