@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "sweep": "bpr.analysis.sweep",
     "split_log": "bpr.analysis.fidelity",
     "validate": "bpr.analysis.fidelity",
+    "calibrate": "bpr.analysis.calibrate",
 }
 
 __all__ = sorted(_EXPORTS)

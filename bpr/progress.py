@@ -14,6 +14,12 @@ from typing import TextIO
 ProgressFn = Callable[[int, int], None]
 
 
+def fill(fraction: float, width: int = 30) -> str:
+    """``[####------]``-style filling for ``fraction`` in [0, 1] (without the brackets)."""
+    n = int(min(1.0, max(0.0, fraction)) * width)
+    return "#" * n + "-" * (width - n)
+
+
 class Progress:
     """A one-line text progress bar on ``stream`` (stderr), throttled to 10 redraws a second."""
 
@@ -32,13 +38,15 @@ class Progress:
         if done < total and now - self._last < 0.1:
             return
         self._last = now
-        width = 30
-        frac = min(1.0, done / total) if total else 1.0
-        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
-        elapsed = now - self._t0
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {elapsed:5.1f}s")
+        self.stream.write("\r" + self.text(done, total, now - self._t0))
         self.stream.flush()
         self._drawn = True
+
+    def text(self, done: int, total: int, elapsed: float) -> str:
+        """The line drawn for ``done`` of ``total`` after ``elapsed`` seconds (override to
+        change it)."""
+        frac = min(1.0, done / total) if total else 1.0
+        return f"{self.label} [{fill(frac)}] {done}/{total} {elapsed:5.1f}s"
 
     def close(self) -> None:
         if self.enabled and self._drawn:

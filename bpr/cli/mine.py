@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
@@ -13,6 +11,7 @@ import click
 
 from bpr.cli.options import echo_json, json_option, quiet_option, seed_option, warn
 from bpr.discovery.options import ALGORITHMS
+from bpr.progress import Progress, fill
 
 _UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
@@ -160,36 +159,20 @@ def parse_budget(text: str) -> float:
     return total
 
 
-class CalibrationBar:
-    """``Calibrating [####------] 12 candidates tried, 97 s left`` on a TTY (stderr)."""
+class CalibrationBar(Progress):
+    """``Calibrating [####------] 12 candidates tried, 97 s left`` on a TTY (stderr): the bar
+    fills with the time budget, not with candidates (their number is not known in advance)."""
 
     def __init__(self, budget_s: float, *, quiet: bool = False, stream: TextIO | None = None):
-        self.stream = stream or sys.stderr
+        super().__init__("Calibrating", quiet=quiet, stream=stream)
         self.budget_s = budget_s
-        self.enabled = not quiet and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._t0 = time.monotonic()
-        self._drawn = False
 
-    def update(self, tried: int, planned: int) -> None:
-        if not self.enabled:
-            return
-        elapsed = time.monotonic() - self._t0
-        frac = min(1.0, elapsed / self.budget_s) if self.budget_s > 0 else 1.0
-        width = 24
-        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+    def update(self, done: int, total: int) -> None:
+        self._last = 0.0  # every finished candidate is worth a redraw
+        super().update(done, total)
+
+    def text(self, done: int, total: int, elapsed: float) -> str:
+        frac = elapsed / self.budget_s if self.budget_s > 0 else 1.0
         left = max(0.0, self.budget_s - elapsed)
-        self.stream.write(f"\rCalibrating [{bar}] {tried} candidate{'s' if tried != 1 else ''} "
-                          f"tried, {left:4.0f} s left ")
-        self.stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self.enabled and self._drawn:
-            self.stream.write("\r" + " " * 79 + "\r")
-            self.stream.flush()
-
-    def __enter__(self) -> CalibrationBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return (f"{self.label} [{fill(frac, 24)}] {done} candidate{'s' if done != 1 else ''} "
+                f"tried, {left:4.0f} s left ")
