@@ -195,3 +195,13 @@ def test_new_options_reject_bad_values(field, value):
 
     with pytest.raises(BprError, match=field.split("_")[0]):
         MiningOptions(**{field: value})
+
+
+def test_description_names_the_non_default_choices():
+    import bpr
+    from bpr.discovery import MiningOptions, mine
+
+    log = bpr.read_log("event_logs/LoanApp_simplified_train.csv.gz")
+    assert mine(log).description.endswith("(inductive, noise 0.2).")
+    m = mine(log, options=MiningOptions(extraneous_delays=True, delay_window_share=0.5))
+    assert "extraneous_delays=True, delay_window_share=0.5" in m.description

@@ -88,6 +88,18 @@ def _pool_calendar(frame: Frame, rows: np.ndarray, options: MiningOptions,
                              trim_edges=options.calendar_trim_edges) or fallback
 
 
+def _non_defaults(opts: MiningOptions) -> str:
+    """``"; extraneous_delays=True, ..."`` for the options that differ from the defaults (besides
+    algorithm and noise), so the model file says how it was mined."""
+    from dataclasses import fields
+
+    base = MiningOptions()
+    changed = [f"{f.name}={getattr(opts, f.name)!r}" for f in fields(MiningOptions)
+               if f.name not in ("algorithm", "noise_threshold")
+               and getattr(opts, f.name) != getattr(base, f.name)]
+    return "; " + ", ".join(changed) if changed else ""
+
+
 def recent_variants(frame: Frame, share: float) -> Counter:
     """The variants of the cases that arrived in the last ``share`` of the log's arrival span."""
     arrival = frame.case_arrival()
@@ -229,7 +241,7 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
         gateways={n: Gateway(n, k) for n, k in kinds.items() if k in ("xor", "and", "or")},
         events={flow.start: Event(flow.start, "start"), flow.end: Event(flow.end, "end")},
         description=f"Mined by bpr from {Path(log.path).name} ({opts.algorithm}, noise "
-                    f"{opts.noise_threshold}).",
+                    f"{opts.noise_threshold}{_non_defaults(opts)}).",
         timezone=log.timezone,
         currency=currency,
         observed=observed,
