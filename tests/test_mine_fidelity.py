@@ -202,6 +202,6 @@ def test_description_names_the_non_default_choices():
     from bpr.discovery import MiningOptions, mine
 
     log = bpr.read_log("event_logs/LoanApp_simplified_train.csv.gz")
-    assert mine(log).description.endswith("(inductive, noise 0.2).")
+    assert mine(log).description.endswith("(inductive, noise 0.1).")
     m = mine(log, options=MiningOptions(extraneous_delays=True, delay_window_share=0.5))
     assert "extraneous_delays=True, delay_window_share=0.5" in m.description

@@ -298,7 +298,7 @@ def tree_to_graph(tree, activities: set[str]) -> FlowGraph:
 
 
 def discover_flow(variants: Variants, *, algorithm: str = "inductive",
-                  noise_threshold: float = 0.2, sequence_min_share: float = 0.9) -> FlowGraph:
+                  noise_threshold: float = 0.1, sequence_min_share: float = 0.9) -> FlowGraph:
     """Discover the control flow of ``variants`` as a bpr flow graph (parallel blocks run in one
     order by at least ``sequence_min_share`` of their cases become sequences; see
     :func:`sequentialize`)."""

@@ -253,7 +253,7 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
                      seconds_per_step=timings, dropped_activities=flow.dropped_activities)
 
 
-def mine(log: EventLog, *, algorithm: str = "inductive", noise_threshold: float = 0.2,
+def mine(log: EventLog, *, algorithm: str = "inductive", noise_threshold: float = 0.1,
          costs: str | os.PathLike[str] | CostData | None = None,
          options: MiningOptions | None = None, name: str | None = None,
          progress: ProgressFn | None = None) -> ProcessModel:
