@@ -10,7 +10,7 @@ from typing import TextIO
 import click
 
 from bpr.cli.options import echo_json, json_option, quiet_option, seed_option, warn
-from bpr.discovery.options import ALGORITHMS
+from bpr.discovery.options import ALGORITHMS, MiningOptions
 from bpr.progress import Progress, fill
 
 _UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
@@ -25,7 +25,8 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
               help="Also draw the process map (frequencies, waiting) to this .png/.svg file.")
 @click.option("--algorithm", default="inductive", show_default=True,
               help=f"Control-flow discovery: {', '.join(ALGORITHMS)}.")
-@click.option("--noise", "noise", type=float, default=0.2, show_default=True,
+@click.option("--noise", "noise", type=float, default=MiningOptions.noise_threshold,
+              show_default=True,
               help="Noise threshold 0..1: paths rarer than this share are left out "
                    "(0 keeps every path).")
 @click.option("--costs", "costs", type=click.Path(dir_okay=False), default=None,
@@ -61,7 +62,7 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     --calibrate, also the options chosen and their scores on the held-out part (recorded in the
     model file under ``calibration``).
     """
-    from bpr.discovery import MiningOptions, discover, summarize
+    from bpr.discovery import discover, summarize
     from bpr.errors import BprError
     from bpr.io.logs import read_log
     from bpr.model.schema import file_kind
