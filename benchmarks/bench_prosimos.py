@@ -20,6 +20,18 @@ Prosimos runs are cached in benchmarks/results/prosimos_cache/ keyed by the mode
 number of cases, the seed and the Prosimos version (Prosimos takes no seed: replication ``s`` is
 simply the ``s``-th cached run), so changing bpr's import does not mean re-running Prosimos;
 ``--fresh`` ignores the cache. Prosimos' own wall-clock time and memory are kept with its result.
+
+Why the cycle times differ on this model (measured, 10,000 cases; details in the report of
+issue 5, tests/test_prosimos_agreement.py and bpr/model/prosimos.py):
+
+* Prosimos' dispatcher gives a task to the allowed resource released first even when that
+  person is off duty and a colleague on duty is idle (tests/prosimos_small.py ``shifts``: 3.66 h
+  of waiting per case where theory says 0). ``--dispatch earliest-start`` swaps in a
+  work-conserving choice, Prosimos otherwise unchanged: cycle 599.5 -> 544.9 h, waiting
+  111.0 -> 52.8 h. On models the import represents exactly, bpr agrees with Prosimos and with
+  queueing theory.
+* What remains is the import: one calendar and an integer count per team instead of each
+  person's own calendar (``--staffing``; see bpr.model.prosimos.team_staffing).
 """
 
 from __future__ import annotations

@@ -16,15 +16,15 @@ and an activity is done by one pool with one duration distribution:
 * **Pool calendars** (``staffing=``, see :func:`team_staffing`). Each Simod resource has its own
   calendar; a bpr pool has one calendar and an integer ``count``. Default ``union``: the union
   of the members' calendars (work can start whenever somebody is on duty), count = the members'
-  weekly working hours / the union's hours, rounded, at least 1. Neither what is lost here nor
-  the dispatch of Prosimos can be expressed in the format; measured on PurchasingExample_train
-  (10,000 cases; see benchmarks/bench_prosimos.py and tests/test_prosimos_agreement.py):
-  a duration on ONE person's sparse calendar spreads over more elapsed time than on the team's
-  union (processing 36 h/case in Prosimos vs 15 h in bpr), and a fractional ratio (3 people,
-  103 h/week over 84 union hours = 1.23) must become 1 (``union``: too little capacity, waiting
-  +35 h/case vs Prosimos with a work-conserving dispatcher) or 2 (``union-up``: too much,
-  -11 h). ``capacity`` (count rounded up, calendar cut to the busiest hours so that weekly
-  capacity is exact) loses availability and waits most (+76 h).
+  weekly working hours / the union's hours, rounded, at least 1. What is lost cannot be
+  expressed in the format; measured on PurchasingExample_train (3 x 10,000 cases, against
+  Prosimos with a work-conserving dispatcher: cycle 544.9 h, waiting 52.8 h; see
+  benchmarks/bench_prosimos.py): a duration on ONE person's sparse calendar spreads over more
+  elapsed time than on the team's union (processing 36 h/case in Prosimos vs 15 h in bpr), and
+  a fractional ratio (3 people, 103 h/week over 84 union hours = 1.23) must become 1
+  (``union``: too little capacity, cycle 553.7 h, waiting 84.1 h) or 2 (``union-up``: too
+  much, 509.1 h / 39.8 h). ``capacity`` (count rounded up, calendar cut to the busiest hours
+  so that weekly capacity is exact) loses availability: 600.7 h / 125.3 h.
 * **Durations.** Per-resource distributions become one per activity: the equal-weight mixture of
   the distributions of all resources allowed to do it (so per-resource speed differences turn
   into extra variance). Its exact quantiles are stored as an ``empirical`` distribution unless a
