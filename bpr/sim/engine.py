@@ -291,11 +291,7 @@ class Replication:
                     yield env.all_of(children)
                 node = succ[join][0]
             elif o == OP_TIMER:
-                k = 0
-                if case.visits is not None and cm.in_cycle[node]:
-                    k = case.visits.get(node, 0)
-                    case.visits[node] = k + 1
-                d = self.timer[node].visit(case.idx, k)
+                d = self.timer[node].visit(case.idx, self._visit(case, node))
                 if d > 0:
                     yield env.timeout(d)
                 node = succ[node][0]
@@ -304,13 +300,16 @@ class Replication:
             else:  # pragma: no cover - compile_model only emits the ops above
                 raise AssertionError(f"unknown op {o}")
 
+    def _visit(self, case: _Case, node: int) -> int:
+        """How often ``case`` reached ``node`` before (0 outside loops), counting this visit."""
+        if case.visits is None or not self.cm.in_cycle[node]:
+            return 0
+        k = case.visits.get(node, 0)
+        case.visits[node] = k + 1
+        return k
+
     def _gate_value(self, case: _Case, node: int) -> Any:
-        stream = self.gate[node]
-        if case.visits is not None and self.cm.in_cycle[node]:
-            k = case.visits.get(node, 0)
-            case.visits[node] = k + 1
-            return stream.visit(case.idx, k)
-        return stream.first(case.idx)
+        return self.gate[node].visit(case.idx, self._visit(case, node))
 
     def _or_branches(self, case: _Case, node: int, branches: tuple[int, ...]) -> tuple[int, ...]:
         u = self._gate_value(case, node)
