@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "bpr"
-LAYERS = ["errors", "progress", "io", "model", "discovery", "scenario", "sim", "analysis", "charts",
+LAYERS = ["errors", "text", "progress", "io", "model", "discovery", "scenario", "sim", "analysis", "charts",
           "report", "cli"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 RANK["scenario"] = RANK["discovery"]  # discovery and scenarios are siblings
 RANK["progress"] = RANK["errors"]
+RANK["text"] = RANK["errors"]
 
 
 def _layer(module: str) -> str | None:

@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from bpr.discovery import MiningOptions
 from bpr.errors import BprError
+from bpr.text import json_ready
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
 
 def options_to_dict(options: MiningOptions) -> dict[str, Any]:
     """Every field of ``options`` as plain YAML/JSON data (tuples become lists)."""
-    return {f.name: plain(getattr(options, f.name)) for f in dataclasses.fields(options)}
+    return {f.name: json_ready(getattr(options, f.name)) for f in dataclasses.fields(options)}
 
 
 def options_from_dict(data: Mapping[str, Any], *, base: MiningOptions | None = None,
@@ -130,18 +129,9 @@ def options_from_dict(data: Mapping[str, Any], *, base: MiningOptions | None = N
     return dataclasses.replace(base, **values)
 
 
-def plain(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
 
 def changed_options(options: MiningOptions, base: MiningOptions) -> dict[str, Any]:
-    return {f.name: plain(getattr(options, f.name)) for f in dataclasses.fields(options)
+    return {f.name: json_ready(getattr(options, f.name)) for f in dataclasses.fields(options)
             if getattr(options, f.name) != getattr(base, f.name)}
 
 

@@ -42,13 +42,14 @@ from typing import Any
 import numpy as np
 
 from bpr.analysis.savings import FTE_HOURS_PER_YEAR, Run, column, est_dict, estimate
-from bpr.analysis.whatif import annual_volume, default_cases, fmt, simulate_variants
+from bpr.analysis.whatif import annual_volume, default_cases, simulate_variants
 from bpr.errors import ScenarioError
 from bpr.io.atomic import write_text
 from bpr.model.process import ProcessModel
-from bpr.model.schema import did_you_mean
 from bpr.scenario import REGISTRY, Change, Scenario, apply_scenario, load_scenario, parse_change
 from bpr.sim.results import Estimate
+from bpr.text import did_you_mean
+from bpr.text import fmt_number as fmt
 
 _INT_RE = re.compile(r"^\d+$")
 _RANGE_RE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +44,7 @@ from bpr.io.atomic import write_text
 from bpr.model.process import ProcessModel
 from bpr.scenario import Scenario, apply_steps, load_scenario
 from bpr.sim.results import Estimate, ReplicationStats, SimulationResult
+from bpr.text import fmt_number as fmt
 
 WEEKS_PER_YEAR = 365.25 / 7
 DEFAULT_REPLICATIONS = 10
@@ -410,19 +410,6 @@ def _factor(scenario: Scenario, indices: Sequence[int] | range) -> float:
 # -- the printed table -----------------------------------------------------------------------------
 _LABELS = {"cycle_time_hours": "cycle time (hours)", "waiting_time_hours": "waiting time (hours)",
            "labour_hours": "labour (hours)", "cost": "cost"}
-
-
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A number with thousands separators and about ``digits`` significant digits."""
-    if value is None:
-        return "-"
-    a = abs(value)
-    if a >= 1000:
-        return f"{value:,.0f}"
-    if a < 1e-9:
-        return "0"
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
-    return f"{value:,.{min(decimals, 4)}f}"
 
 
 def fmt_est(est: Estimate | None) -> str:

@@ -29,6 +29,7 @@ import pandas as pd
 from bpr.errors import BprError
 from bpr.io.eventlog import ACTIVITY, FIXED_COST, RESOURCE_COST
 from bpr.io.yamlio import load_yaml
+from bpr.text import did_you_mean
 
 _TOP = ("currency", "pools", "activities")
 
@@ -41,13 +42,6 @@ class CostData:
     hourly_rate: dict[str, float] = field(default_factory=dict)
     fixed_cost: dict[str, float] = field(default_factory=dict)
     path: str | None = None
-
-
-def _did_you_mean(name: str, choices: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _number(value: Any, path: str, line: int | None, where: str) -> float:
@@ -72,7 +66,7 @@ def read_costs(path: str | os.PathLike[str]) -> CostData:
                        path=p, line=doc.line())
     for k in data:
         if k not in _TOP:
-            raise BprError(f"unknown key {k!r}{_did_you_mean(k, _TOP)} (allowed: "
+            raise BprError(f"unknown key {k!r}{did_you_mean(k, _TOP)} (allowed: "
                            f"{', '.join(_TOP)})", path=p, line=doc.line(k))
     rates: dict[str, float] = {}
     fixed: dict[str, float] = {}
@@ -102,12 +96,12 @@ def check_names(costs: CostData, pools: set[str], activities: set[str]) -> None:
     for name in costs.hourly_rate:
         if name not in pools:
             raise BprError(f"pools: {name!r} is not a pool of the mined model"
-                           f"{_did_you_mean(name, pools)} (pools: {', '.join(sorted(pools))})",
+                           f"{did_you_mean(name, pools)} (pools: {', '.join(sorted(pools))})",
                            path=costs.path)
     for name in costs.fixed_cost:
         if name not in activities:
             raise BprError(f"activities: {name!r} is not an activity of the log"
-                           f"{_did_you_mean(name, activities)}", path=costs.path)
+                           f"{did_you_mean(name, activities)}", path=costs.path)
 
 
 def costs_from_log(df: pd.DataFrame, pool_of_row: pd.Series,

@@ -19,7 +19,7 @@ import networkx as nx
 
 from bpr.errors import ModelError
 from bpr.model.process import ALWAYS, ProcessModel
-from bpr.model.schema import did_you_mean
+from bpr.text import did_you_mean
 
 PROBABILITY_TOLERANCE = 1e-6
 _VIRTUAL_SINK = "\0sink"

@@ -7,7 +7,6 @@ keyed by names, times in seconds (or strings with units such as ``'15m'``). See
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,6 +30,7 @@ from bpr.model.process import (
     Pool,
     ProcessModel,
 )
+from bpr.text import did_you_mean, json_ready
 
 SCHEMA_VERSION = 1
 VERSION_KEY = "bpr_model"
@@ -50,12 +50,6 @@ HEADER = """\
 bpr process model (schema version 1). Times are in seconds unless written with a unit
 ('90s', '15m', '2h', '1d'); hourly_rate is currency per busy hour; fixed_cost is currency per
 execution. The format is documented in processes/README.md. Edit freely: `bpr check FILE`."""
-
-
-def did_you_mean(name: str, choices: Any) -> str:
-    """``"; did you mean 'X'?"`` for the closest choice, or ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class _Reader:
@@ -352,16 +346,9 @@ def model_to_dict(model: ProcessModel) -> dict[str, Any]:
         out["observed"] = {k: (dict(v) if isinstance(v, Mapping) else v)
                            for k, v in o.__dict__.items()}
     if model.calibration is not None:
-        out["calibration"] = _plain(model.calibration)
+        out["calibration"] = json_ready(model.calibration)
     return out
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def dumps(model: ProcessModel) -> str:

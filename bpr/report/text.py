@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from bpr.analysis.whatif import fmt
+from bpr.text import fmt_number as fmt
 
 PER_CASE_LABELS = {"cycle_time_hours": "cycle time (h)", "waiting_time_hours": "waiting time (h)",
                    "labour_hours": "labour (h)", "cost": "cost"}

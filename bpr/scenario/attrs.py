@@ -14,7 +14,6 @@ from bpr.errors import ModelError
 from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
 from bpr.model.process import ALWAYS, Arrivals, ProcessModel
-from bpr.model.schema import did_you_mean
 from bpr.scenario.base import (
     Change,
     ChangeProblem,
@@ -29,6 +28,7 @@ from bpr.scenario.base import (
     parse_factor,
     register,
 )
+from bpr.text import did_you_mean
 
 
 @register

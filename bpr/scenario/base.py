@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 from bpr.errors import ModelError, ScenarioError
 from bpr.model.distribution import Distribution
 from bpr.model.process import Activity, Pool, ProcessModel
-from bpr.model.schema import did_you_mean
+from bpr.text import did_you_mean
 
 
 class ChangeProblem(ScenarioError):

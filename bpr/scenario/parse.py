@@ -27,9 +27,9 @@ from typing import Any
 
 from bpr.errors import BprError, ScenarioError
 from bpr.io.yamlio import YamlDoc, parse_yaml
-from bpr.model.schema import did_you_mean
 from bpr.scenario.base import REGISTRY, ChangeProblem, parse_change
 from bpr.scenario.model import ChangeSource, Scenario
+from bpr.text import did_you_mean
 
 TOP_KEYS = ("name", "base", "description", "annual_cases", "fte_hours_per_year", "changes")
 

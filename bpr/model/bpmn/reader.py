@@ -29,7 +29,8 @@ from bpr.io.xmlsafe import parse_xml
 from bpr.io.yamlio import YamlDoc, load_yaml
 from bpr.model.distribution import Distribution
 from bpr.model.process import ProcessModel
-from bpr.model.schema import did_you_mean, model_from_doc
+from bpr.model.schema import model_from_doc
+from bpr.text import did_you_mean
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DEFAULT_DURATION = Distribution.fixed(600.0)
