@@ -155,7 +155,7 @@ def test_unknown_options_are_clear_errors():
     with pytest.raises(BprError, match="between 0 and 1"):
         MiningOptions(noise_threshold=1.5)
     with pytest.raises(BprError, match="duration family"):
-        MiningOptions(duration_families=("weibull",))
+        MiningOptions(duration_families=("cauchy",))
 
 
 def test_activity_named_like_an_event():

@@ -17,6 +17,7 @@ from typing import Any
 
 from bpr.discovery import MiningOptions
 from bpr.errors import BprError
+from bpr.model.kinds import KINDS
 from bpr.text import json_ready
 
 
@@ -31,7 +32,14 @@ class Dimension:
 
 
 _DELAYS = {"extraneous_delays": True}
-_PARAMETRIC = ("fixed", "exponential", "gamma", "lognormal", "normal", "uniform")
+# From the distribution registry: every parametric family together, then each family marked
+# ``searched_alone`` on its own (tables such as empirical first, then in registry order).
+_PARAMETRIC = tuple(name for name, kind in KINDS.items() if kind.parametric)
+_FAMILIES: tuple[Mapping[str, Any], ...] = (
+    {"duration_families": _PARAMETRIC},
+    *({"duration_families": (name,)} for name in sorted(
+        (n for n, k in KINDS.items() if k.searched_alone), key=lambda n: KINDS[n].parametric)),
+)
 
 #: The search space, most influential dimensions first. A dimension whose fields MiningOptions
 #: lacks is skipped (so the space can name options that arrive later).
@@ -61,13 +69,7 @@ SEARCH_SPACE: tuple[Dimension, ...] = (
               requires=_DELAYS),
     Dimension("branching window", ({"branching_window_share": 0.5},
                                    {"branching_window_share": 1.0})),
-    Dimension("duration families", (
-        {"duration_families": _PARAMETRIC},
-        {"duration_families": ("empirical",)},
-        {"duration_families": ("lognormal",)},
-        {"duration_families": ("gamma",)},
-        {"duration_families": ("exponential",)},
-    )),
+    Dimension("duration families", _FAMILIES),
     Dimension("mean-preserving fits", ({"preserve_mean": False}, {"preserve_mean": True})),
     Dimension("arrival calendar", ({"arrival_calendar": False},)),
     Dimension("pool calendars", ({"pool_calendars": False},)),

@@ -1,40 +1,41 @@
 """Fit a duration distribution to a sample of seconds: the closest candidate by Wasserstein.
 
-Candidates (parameters by moments or maximum likelihood, all vectorised):
-
-- ``fixed`` at the mean; ``exponential`` with the sample mean;
-- ``gamma`` with the sample mean and sd (moments);
-- ``lognormal`` twice: by moments and by maximum likelihood on ``log x`` (x > 0);
-- ``normal`` (clipped at 0, as bpr samples it) with the sample mean and sd;
-- ``uniform`` between the sample minimum and maximum;
-- ``empirical``: equally spaced quantiles (q0, q5, ..., q100 by default).
+Every kind in the registry (:data:`bpr.model.kinds.KINDS`) proposes candidates for the sample
+(:meth:`~bpr.model.kinds.Kind.fit`): by moments (fixed at the mean, exponential, gamma, weibull,
+normal clipped at 0 as bpr samples it), the range (uniform, triangular with the mode that gives
+the mean), lognormal twice (moments and maximum likelihood on ``log x``), and the equally spaced
+quantiles of the empirical table (q0, q5, ..., q100 by default). Candidates are rounded to
+:data:`DECIMALS` decimals of a second (readable files); one the model refuses after rounding is
+dropped.
 
 The distance is the 1-Wasserstein (earth mover's) distance between the sample and the candidate,
 computed on the sorted sample against the candidate's quantiles at the plotting positions
 ``(i + 0.5) / n`` — deterministic (no random draws) and equal to
 ``scipy.stats.wasserstein_distance`` between the sample and those quantiles. Samples larger than
-``max_samples`` are thinned evenly by rank first. Because the empirical fit always wins on its own
-sample, it is chosen only if ``penalty`` times its distance still beats the best parametric fit
-and that fit is not already within ``tolerance`` standard deviations of the sample.
+``max_samples`` are thinned evenly by rank first. Because a non-parametric table (empirical)
+always wins on its own sample, it is chosen only if ``penalty`` times its distance still beats
+the best parametric fit and that fit is not already within ``tolerance`` standard deviations of
+the sample.
 
 With ``preserve_mean`` the chosen distribution is finally rescaled (same shape, every time
 multiplied by one factor) so that its mean equals the sample mean: the 21-point empirical fit,
 the maximum-likelihood lognormal and the uniform fit can otherwise miss the mean by several per
 cent, and the mean is what sets workloads and arrival rates (a 5% rate error moves the last of
 1,000 arrivals by days).
-
-Parameters are rounded to 2 decimals of a second (readable files).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from bpr.errors import ModelError
 from bpr.model.distribution import Distribution
+from bpr.model.kinds import KINDS, FitSample
 
 DECIMALS = 2
 
@@ -61,81 +62,40 @@ def _thin(x: np.ndarray, max_samples: int) -> np.ndarray:
     return x
 
 
-def _quantiles(dist: Distribution, p: np.ndarray) -> np.ndarray:
-    """The candidate's quantile function at probabilities ``p`` (clipped at 0 like sampling)."""
-    from scipy import stats
-
-    k, q = dist.kind, dist.params
-    if k == "fixed":
-        out = np.full(p.shape, float(q["value"]))
-    elif k == "exponential":
-        out = -float(q["mean"]) * np.log1p(-p)
-    elif k == "gamma":
-        mean, sd = float(q["mean"]), float(q["sd"])
-        if sd <= 0:
-            out = np.full(p.shape, mean)
-        else:
-            shape = (mean / sd) ** 2
-            out = stats.gamma.ppf(p, shape, scale=sd * sd / mean)
-    elif k == "lognormal":
-        mean, sd = float(q["mean"]), float(q["sd"])
-        if sd <= 0:
-            out = np.full(p.shape, mean)
-        else:
-            s2 = math.log1p((sd / mean) ** 2)
-            out = np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * stats.norm.ppf(p))
-    elif k == "normal":
-        out = float(q["mean"]) + float(q["sd"]) * stats.norm.ppf(p)
-    elif k == "uniform":
-        out = float(q["min"]) + p * (float(q["max"]) - float(q["min"]))
-    else:  # empirical
-        qs = np.asarray(q["quantiles"], dtype=float)
-        u = p * (len(qs) - 1)
-        i = np.minimum(u.astype(int), len(qs) - 2)
-        out = qs[i] + (u - i) * (qs[i + 1] - qs[i])
-    return np.clip(out, 0.0, None)
-
-
 def _candidates(x: np.ndarray, families: Sequence[str], n_quantiles: int) -> list[Distribution]:
+    """Every family's candidates for the sorted sample ``x`` (registry order), rounded."""
     mean = float(x.mean())
     sd = float(x.std(ddof=1)) if x.size > 1 else 0.0
+    sample = FitSample(x=x, mean=mean, sd=sd, n_quantiles=n_quantiles)
+    wanted = set(families)
     out: list[Distribution] = []
-    fam = set(families)
-    if "fixed" in fam:
-        out.append(Distribution.fixed(_r(mean)))
-    if mean <= 0 or _r(mean) <= 0:
-        return out or [Distribution.fixed(0.0)]
-    if "exponential" in fam:
-        out.append(Distribution.exponential(_r(mean)))
-    if sd > 0:
-        if "gamma" in fam:
-            out.append(Distribution("gamma", {"mean": _r(mean), "sd": _r(sd)}))
-        if "lognormal" in fam:
-            out.append(Distribution("lognormal", {"mean": _r(mean), "sd": _r(sd)}))
-            pos = x[x > 0]
-            if pos.size > 1:
-                logs = np.log(pos)
-                mu, s = float(logs.mean()), float(logs.std())
-                if s > 0 and math.isfinite(mu) and s < 20:
-                    m2 = math.exp(mu + s * s / 2)
-                    sd2 = m2 * math.sqrt(math.expm1(s * s))
-                    if math.isfinite(sd2) and _r(m2) > 0:
-                        out.append(Distribution("lognormal", {"mean": _r(m2), "sd": _r(sd2)}))
-        if "normal" in fam:
-            out.append(Distribution("normal", {"mean": _r(mean), "sd": _r(sd)}))
-    if "uniform" in fam and x[-1] > x[0]:
-        out.append(Distribution("uniform", {"min": _r(x[0]), "max": _r(x[-1])}))
-    if "empirical" in fam and x.size >= 2 and x[-1] > x[0]:
-        qs = np.quantile(x, np.linspace(0.0, 1.0, n_quantiles))
-        qs = np.maximum.accumulate(np.round(qs, DECIMALS))
-        out.append(Distribution("empirical", {"quantiles": [float(v) for v in qs]}))
+    for name, kind in KINDS.items():
+        if name not in wanted:
+            continue
+        for params in kind.fit(sample):
+            try:
+                out.append(Distribution(name, _rounded(params, _np_round)))
+            except ModelError:
+                continue  # e.g. a mean that rounds to 0 for a kind that needs a positive one
     return out or [Distribution.fixed(_r(mean))]
 
 
-def fit_duration(sample: np.ndarray, *, families: Sequence[str] = ("fixed", "exponential",
-                                                                    "gamma", "lognormal",
-                                                                    "normal", "uniform",
-                                                                    "empirical"),
+def _rounded(params: Mapping[str, Any],
+             vector: Callable[[Sequence[float]], tuple[float, ...]] | None = None
+             ) -> dict[str, Any]:
+    """Every time rounded to :data:`DECIMALS` (lists element-wise, by ``vector`` if given)."""
+    def one(v: Any) -> Any:
+        if isinstance(v, tuple | list):
+            return vector(v) if vector is not None else tuple(_r(x) for x in v)
+        return _r(v)
+    return {k: one(v) for k, v in params.items()}
+
+
+def _np_round(v: Sequence[float]) -> tuple[float, ...]:
+    return tuple(float(x) for x in np.round(np.asarray(v, dtype=float), DECIMALS))
+
+
+def fit_duration(sample: np.ndarray, *, families: Sequence[str] = tuple(KINDS),
                  penalty: float = 2.0, n_quantiles: int = 21,
                  max_samples: int = 5000, tolerance: float = 0.05,
                  preserve_mean: bool = False) -> Fit:
@@ -158,11 +118,10 @@ def _with_mean(d: Distribution, mean: float) -> Distribution:
     if m <= 0 or mean <= 0 or abs(mean / m - 1.0) < 1e-3:
         return d
     s = d.scaled(mean / m)
-    params = {k: (tuple(_r(v) for v in val) if k == "quantiles" else _r(val))
-              for k, val in s.params.items()}
-    if "quantiles" in params:
-        params["quantiles"] = tuple(np.maximum.accumulate(params["quantiles"]).tolist())
-    return Distribution(s.kind, params)
+    try:
+        return Distribution(s.kind, _rounded(s.params))
+    except ModelError:
+        return s
 
 
 def _fit(x: np.ndarray, families: Sequence[str], penalty: float, n_quantiles: int,
@@ -174,14 +133,14 @@ def _fit(x: np.ndarray, families: Sequence[str], penalty: float, n_quantiles: in
     p = (np.arange(x.size) + 0.5) / x.size
     scored: list[tuple[float, Distribution]] = []
     for d in _candidates(x, families, n_quantiles):
-        dist = float(np.mean(np.abs(x - _quantiles(d, p))))
+        dist = float(np.mean(np.abs(x - d.ppf(p))))
         scored.append((dist, d))
-    names = {}
+    names: dict[str, float] = {}
     for dist, d in scored:
         key = d.kind
         names[key] = min(dist, names.get(key, math.inf))
-    parametric = [s for s in scored if s[1].kind != "empirical"]
-    empirical = [s for s in scored if s[1].kind == "empirical"]
+    parametric = [s for s in scored if s[1].family.parametric]
+    empirical = [s for s in scored if not s[1].family.parametric]
     best = min(parametric, key=lambda s: s[0]) if parametric else None
     good_enough = best is not None and best[0] <= tolerance * float(x.std())
     if empirical and (best is None or (empirical[0][0] * penalty < best[0]

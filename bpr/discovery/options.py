@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpr.errors import BprError
+from bpr.model.kinds import KINDS
 
 #: control-flow algorithms: name -> what it is (see :mod:`bpr.discovery.controlflow`)
 ALGORITHMS: dict[str, str] = {
@@ -27,8 +28,8 @@ ALGORITHMS: dict[str, str] = {
                     "graph after removing arcs rarer than the noise threshold; fastest",
 }
 
-DURATION_FAMILIES: tuple[str, ...] = ("fixed", "exponential", "gamma", "lognormal", "normal",
-                                      "uniform", "empirical")
+#: every registered distribution kind is a candidate family (bpr.model.kinds.KINDS)
+DURATION_FAMILIES: tuple[str, ...] = tuple(KINDS)
 
 CALENDAR_MOMENTS: tuple[str, ...] = ("both", "starts")
 

@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
 from bpr.model.distribution import Distribution
 from bpr.model.process import Activity, Flow, Gateway, ProcessModel
 from bpr.scenario.base import (
@@ -39,23 +37,8 @@ from bpr.scenario.graphops import (
 
 # -- distributions of sums -------------------------------------------------------------------------
 def variance(dist: Distribution) -> float:
-    """The variance in seconds² (ignoring clipping at ``min``/``max``)."""
-    p, k = dist.params, dist.kind
-    if k == "fixed":
-        return 0.0
-    if k == "exponential":
-        return float(p["mean"]) ** 2
-    if k in ("gamma", "lognormal", "normal"):
-        return float(p["sd"]) ** 2
-    if k == "uniform":
-        return (p["max"] - p["min"]) ** 2 / 12.0
-    if k == "triangular":
-        a, c, b = p["min"], p["mode"], p["max"]
-        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
-    q = np.asarray(p["quantiles"], dtype=float)  # equal-mass uniform segments
-    lo, hi = q[:-1], q[1:]
-    second = float(np.mean((lo * lo + lo * hi + hi * hi) / 3.0))
-    return max(0.0, second - dist.mean() ** 2)
+    """The variance in seconds² (ignoring clipping at ``min``/``max``; from the kind's class)."""
+    return dist.variance()
 
 
 def sum_distribution(dists: list[Distribution]) -> Distribution:
