@@ -22,7 +22,7 @@ import bisect
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bpr.errors import ModelError
@@ -31,6 +31,40 @@ WEEK = 7 * 86400
 DAY = 86400
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_OFFSET_RE = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
+_ZONE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}$")
+MAX_OFFSET_MINUTES = 14 * 60  # the widest UTC offset in use (Line Islands, +14:00)
+
+
+def check_timezone(value: Any, what: str = "timezone") -> str:
+    """``value`` if it names a time zone: ``UTC`` (``Z``, ``GMT``), an offset such as
+    ``+02:00``/``-0530``/``UTC+2`` within ±14:00, or an IANA name known to :mod:`zoneinfo`
+    (``Europe/Amsterdam``); otherwise a :class:`ModelError` (prefixed ``what:``)."""
+    prefix = f"{what}: " if what else ""
+    if not isinstance(value, str):
+        raise ModelError(f"{prefix}expected a time zone name such as 'Europe/Amsterdam' or an "
+                         f"offset such as '+02:00', got {type(value).__name__}")
+    text = value.strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return value
+    m = _OFFSET_RE.match(text)
+    if m:
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if int(m.group(3) or 0) > 59 or minutes > MAX_OFFSET_MINUTES:
+            raise ModelError(f"{prefix}{text!r} is not a UTC offset; offsets lie within ±14:00 "
+                             f"(e.g. '+02:00', '-05:30')")
+        return value
+    if len(text) <= 64 and _ZONE_NAME_RE.match(text):
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(text)
+            return value
+        except (OSError, ValueError, KeyError):
+            pass
+    shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+    raise ModelError(f"{prefix}{shown} is not a known time zone; use an IANA name such as "
+                     f"'Europe/Amsterdam', 'UTC', or an offset within ±14:00 such as '+02:00'")
 
 
 def _parse_clock(text: str, where: str) -> int:
@@ -65,6 +99,13 @@ def _day_keys(key: str, where: str) -> list[int]:
                      f"or all")
 
 
+def _week_second(x: Any) -> bool:
+    """A number of seconds within a week (no NaN, no 400-digit integer)."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return False
+    return 0 <= x <= WEEK  # False for NaN; exact for huge integers
+
+
 def _merge(intervals: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     out: list[list[int]] = []
     for a, b in sorted(intervals):
@@ -82,14 +123,19 @@ class Calendar:
     """Weekly open intervals ``((start, end), ...)`` in seconds of the week, sorted and merged."""
 
     intervals: tuple[tuple[int, int], ...]
+    _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for pair in self.intervals:
+            if len(pair) != 2 or not all(_week_second(x) for x in pair):
+                raise ModelError(f"calendar interval {tuple(pair)!r} is not a pair of seconds "
+                                 f"of the week (0 to {WEEK})")
         merged = _merge((int(a), int(b)) for a, b in self.intervals)
         for a, b in merged:
             if a < 0 or b > WEEK:
                 raise ModelError(f"calendar interval ({a}, {b}) is outside the week")
         object.__setattr__(self, "intervals", merged)
-        object.__setattr__(self, "_starts", [a for a, _ in merged])
+        object.__setattr__(self, "_starts", tuple(a for a, _ in merged))
 
     @classmethod
     def always(cls) -> Calendar:
@@ -108,7 +154,7 @@ class Calendar:
     # -- arithmetic on absolute times (seconds since a Monday 00:00) ----------------------------
     def is_open(self, t: float) -> bool:
         w = t % WEEK
-        i = bisect.bisect_right(self._starts, w) - 1  # type: ignore[attr-defined]
+        i = bisect.bisect_right(self._starts, w) - 1
         return i >= 0 and w < self.intervals[i][1]
 
     def next_open(self, t: float) -> float:
@@ -117,7 +163,7 @@ class Calendar:
             raise ModelError("calendar has no working hours")
         base = math.floor(t / WEEK) * WEEK
         w = t - base
-        i = bisect.bisect_right(self._starts, w) - 1  # type: ignore[attr-defined]
+        i = bisect.bisect_right(self._starts, w) - 1
         if i >= 0 and w < self.intervals[i][1]:
             return t
         if i + 1 < len(self.intervals):
@@ -128,7 +174,7 @@ class Calendar:
         """For an open moment ``t``, when the current open interval ends."""
         base = math.floor(t / WEEK) * WEEK
         w = t - base
-        i = bisect.bisect_right(self._starts, w) - 1  # type: ignore[attr-defined]
+        i = bisect.bisect_right(self._starts, w) - 1
         end = base + self.intervals[i][1]
         # an interval ending at the week's end continues into a next-week interval at 0
         if self.intervals[i][1] == WEEK and self.intervals[0][0] == 0:

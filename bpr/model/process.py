@@ -10,20 +10,26 @@ Units: times in seconds, hourly rates in currency per hour, fixed costs in curre
 execution, ``cases_per_year`` in cases per year.
 
 Changes are made by building new models (``dataclasses.replace`` or the helpers here), never by
-mutating one: scenarios are pure functions ``ProcessModel -> ProcessModel``.
+mutating one: scenarios are pure functions ``ProcessModel -> ProcessModel``. Models are truly
+immutable and hashable: their mappings are read-only :class:`~bpr.model.frozen.FrozenMap` objects
+(which pickle, so models travel to worker processes), sequences are tuples, and every number is
+checked when a part is built (finite, within the limits of :mod:`bpr.model.numbers`).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import networkx as nx
 
-from bpr.model.calendar import Calendar
+from bpr.errors import ModelError
+from bpr.model.calendar import Calendar, check_timezone
 from bpr.model.distribution import Distribution
+from bpr.model.frozen import FrozenMap, freeze, frozen_map
+from bpr.model.numbers import MAX_AMOUNT, MAX_NUMBER, MAX_POOL_COUNT, MAX_SECONDS, number
 
 GATEWAY_KINDS = ("xor", "and", "or")
 EVENT_KINDS = ("start", "end", "timer")
@@ -43,6 +49,10 @@ class Activity:
     pool: str | None = None
     fixed_cost: float = 0.0
     delay: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "fixed_cost", number(self.fixed_cost, f"activity {self.name!r}: fixed_cost",
+                                        minimum=0, maximum=MAX_AMOUNT))
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,12 @@ class Flow:
     target: str
     probability: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.probability is not None:
+            _set(self, "probability", number(self.probability, f"flow {self.source!r} -> "
+                                             f"{self.target!r}: probability", minimum=0,
+                                             maximum=1 + 1e-9))
+
 
 @dataclass(frozen=True)
 class Pool:
@@ -86,6 +102,18 @@ class Pool:
     calendar: str = ALWAYS
     hourly_rate: float | None = None
     members: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        what = f"pool {self.name!r}"
+        _set(self, "count", number(self.count, f"{what}: count", minimum=0,
+                                   maximum=MAX_POOL_COUNT, integer=True))
+        if self.hourly_rate is not None:
+            _set(self, "hourly_rate", number(self.hourly_rate, f"{what}: hourly_rate", minimum=0,
+                                             maximum=MAX_AMOUNT))
+        if not isinstance(self.members, list | tuple) or not all(
+                isinstance(m, str) for m in self.members):
+            raise ModelError(f"{what}: members must be a list of names")
+        _set(self, "members", tuple(self.members))
 
     def member_names(self) -> list[str]:
         names = list(self.members[: self.count])
@@ -118,6 +146,78 @@ class Observed:
     cycle_time_median_seconds: float = 0.0
     cycle_time_p90_seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _set(self, f.name, observed_value(f.name, getattr(self, f.name)))
+
+
+_OBSERVED_TYPES = {"log": "text", "cases": "count", "events": "count", "first_event": "time",
+                   "last_event": "time", "cases_per_year": "number",
+                   "start_times_estimated": "flag", "activity_count": "counts",
+                   "activity_waiting_seconds": "seconds", "flow_count": "counts",
+                   "cycle_time_median_seconds": "second", "cycle_time_p90_seconds": "second"}
+
+
+def observed_value(name: str, value: Any, what: str | None = None) -> Any:
+    """``value`` checked (and normalised) for the :class:`Observed` field ``name``; a
+    :class:`ModelError` naming ``what`` (default: the field) otherwise."""
+    kind = _OBSERVED_TYPES[name]
+    label = name if what is None else what
+    prefix = f"{label}: " if label else ""
+    if kind in ("text", "time"):
+        if kind == "time" and isinstance(value, _dt.date):  # an unquoted YAML timestamp
+            return value.isoformat()
+        if not isinstance(value, str):
+            raise ModelError(f"{prefix}expected text, got {type(value).__name__}")
+        return value
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise ModelError(f"{prefix}expected true or false, got {value!r}")
+        return value
+    if kind in ("counts", "seconds"):
+        if not isinstance(value, Mapping):
+            raise ModelError(f"{prefix}expected a mapping of names to "
+                             f"{'counts' if kind == 'counts' else 'seconds'}, got "
+                             f"{type(value).__name__}")
+        return FrozenMap({str(k): number(v, f"{label}[{str(k)!r}]", minimum=0,
+                                         integer=kind == "counts",
+                                         maximum=MAX_NUMBER if kind == "counts" else MAX_SECONDS)
+                          for k, v in value.items()})
+    if kind == "count":
+        return number(value, label, minimum=0, integer=True)
+    return number(value, label, minimum=0,
+                  maximum=MAX_SECONDS if kind == "second" else MAX_NUMBER)
+
+
+def plain_data(value: Any, what: str) -> FrozenMap[str, Any]:
+    """Free-form plain data (a mapping of text, numbers, flags, lists, mappings) frozen, with
+    every number finite and within :data:`~bpr.model.numbers.MAX_NUMBER`; an error naming the
+    nested field otherwise."""
+    prefix = f"{what}: " if what else ""
+    if not isinstance(value, Mapping):
+        raise ModelError(f"{prefix}expected a mapping, got {type(value).__name__}")
+
+    def walk(v: Any, where: str) -> None:
+        if isinstance(v, Mapping):
+            for k, x in v.items():
+                walk(x, f"{where}.{k}" if where else str(k))
+        elif isinstance(v, list | tuple):
+            for i, x in enumerate(v):
+                walk(x, f"{where}[{i}]")
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            try:
+                number(v, where, maximum=MAX_NUMBER)
+            except ModelError as err:
+                raise ModelError(prefix + err.detail) from None
+
+    walk(value, "")
+    return freeze(value)
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    """Set a field of a frozen dataclass while it is being built (normalising a value)."""
+    object.__setattr__(obj, name, value)
+
 
 @dataclass(frozen=True)
 class ProcessModel:
@@ -140,6 +240,16 @@ class ProcessModel:
     # Where each element was defined (file, line): for error messages only, not compared.
     source: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False,
                                                          repr=False)
+    # The networkx view, built on first use (never compared, pickled or copied by replace).
+    _graph: nx.DiGraph | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("activities", "pools", "calendars", "gateways", "events", "source"):
+            _set(self, name, frozen_map(getattr(self, name)))
+        _set(self, "flows", tuple(self.flows))
+        if self.calibration is not None:
+            _set(self, "calibration", plain_data(self.calibration, "calibration"))
+        check_timezone(self.timezone)
 
     # -- lookups ---------------------------------------------------------------------------------
     def calendar(self, name: str) -> Calendar:
@@ -169,14 +279,21 @@ class ProcessModel:
         return self.source.get(element, (None, None))
 
     # -- the graph -------------------------------------------------------------------------------
-    @cached_property
+    @property
     def graph(self) -> nx.DiGraph:
-        """The process as a ``networkx.DiGraph``.
+        """The process as a frozen ``networkx.DiGraph`` (built once; read-only).
 
         Node attributes: ``kind`` (start/end/timer/task/xor/and/or); tasks also ``pool``,
         ``duration``, ``fixed_cost``, ``delay``; timers ``delay``. Edge attribute: ``probability``.
-        Treat it as read-only (it is cached); build a new model to change the process.
+        Build a new model to change the process (``nx.DiGraph(model.graph)`` is a mutable copy).
         """
+        g = self._graph
+        if g is None:
+            g = nx.freeze(self._build_graph())
+            _set(self, "_graph", g)
+        return g
+
+    def _build_graph(self) -> nx.DiGraph:
         g = nx.DiGraph(name=self.name)
         for e in self.events.values():
             g.add_node(e.name, kind=e.kind, delay=e.delay)
@@ -214,7 +331,7 @@ class ProcessModel:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("graph", None)  # cached; rebuilt on demand (keeps pickles small)
+        state["_graph"] = None  # cached; rebuilt on demand (keeps pickles small)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

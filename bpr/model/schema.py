@@ -15,8 +15,9 @@ from typing import Any
 from bpr.errors import BprError, ModelError
 from bpr.io.atomic import write_text
 from bpr.io.yamlio import FlowMap, YamlDoc, dump_yaml, load_yaml, parse_yaml
-from bpr.model.calendar import Calendar
+from bpr.model.calendar import Calendar, check_timezone
 from bpr.model.distribution import Distribution
+from bpr.model.numbers import MAX_AMOUNT, MAX_NUMBER, MAX_POOL_COUNT, number
 from bpr.model.process import (
     ALWAYS,
     EVENT_KINDS,
@@ -29,6 +30,8 @@ from bpr.model.process import (
     Observed,
     Pool,
     ProcessModel,
+    observed_value,
+    plain_data,
 )
 from bpr.text import did_you_mean, json_ready
 
@@ -45,6 +48,7 @@ _FLOW_KEYS = ("from", "to", "probability")
 _OBSERVED_KEYS = ("log", "cases", "events", "first_event", "last_event", "cases_per_year",
                   "start_times_estimated", "activity_count", "activity_waiting_seconds",
                   "flow_count", "cycle_time_median_seconds", "cycle_time_p90_seconds")
+_OBSERVED_REQUIRED = _OBSERVED_KEYS[:6]
 
 HEADER = """\
 bpr process model (schema version 1). Times are in seconds unless written with a unit
@@ -86,19 +90,16 @@ class _Reader:
             raise self.fail(keys, err.detail) from None
 
     def number(self, value: Any, keys: tuple[Any, ...], *, minimum: float | None = None,
-               integer: bool = False) -> Any:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if integer:
-            ok = ok and float(value).is_integer()
-        if not ok:
-            raise self.fail(keys, f"expected {'a whole number' if integer else 'a number'}, "
-                            f"got {value!r}")
-        if minimum is not None and value < minimum:
-            raise self.fail(keys, f"must be at least {minimum}, got {value}")
-        return int(value) if integer else float(value)
+               maximum: float = MAX_NUMBER, integer: bool = False) -> Any:
+        """A finite number within the limits (:mod:`bpr.model.numbers`), or an error naming
+        the field and its line."""
+        try:
+            return number(value, "", minimum=minimum, maximum=maximum, integer=integer)
+        except ModelError as err:
+            raise self.fail(keys, err.detail) from None
 
     def distribution(self, value: Any, keys: tuple[Any, ...]) -> Distribution:
-        return self.wrap(keys, Distribution.from_dict, value, "distribution")
+        return self.wrap(keys, Distribution.from_dict, value, "")
 
     def read(self) -> ProcessModel:
         data = self.doc.data
@@ -136,10 +137,11 @@ class _Reader:
             rate = p.get("hourly_rate")
             pools[str(pname)] = Pool(
                 name=str(pname),
-                count=self.number(p["count"], k + ("count",), minimum=0, integer=True),
+                count=self.number(p["count"], k + ("count",), minimum=0, maximum=MAX_POOL_COUNT,
+                                  integer=True),
                 calendar=str(p.get("calendar", ALWAYS)),
                 hourly_rate=None if rate is None else self.number(rate, k + ("hourly_rate",),
-                                                                  minimum=0),
+                                                                  minimum=0, maximum=MAX_AMOUNT),
                 members=tuple(members),
             )
             self.source[f"pool:{pname}"] = (self.doc.path, self.doc.line(*k))
@@ -174,7 +176,8 @@ class _Reader:
                 name=aname,
                 duration=self.distribution(a["duration"], k + ("duration",)),
                 pool=None if a.get("pool") is None else str(a["pool"]),
-                fixed_cost=self.number(a.get("fixed_cost", 0.0), k + ("fixed_cost",), minimum=0),
+                fixed_cost=self.number(a.get("fixed_cost", 0.0), k + ("fixed_cost",), minimum=0,
+                                       maximum=MAX_AMOUNT),
                 delay=None if a.get("delay") is None else self.distribution(a["delay"],
                                                                             k + ("delay",)),
             )
@@ -238,21 +241,22 @@ class _Reader:
         observed = None
         if top.get("observed") is not None:
             o = self.mapping(top["observed"], ("observed",), _OBSERVED_KEYS, "observed figures")
-            try:
-                observed = Observed(**{
-                    k: (dict(v) if isinstance(v, Mapping) else v) for k, v in o.items()})
-            except TypeError as err:
-                raise self.fail(("observed",), f"incomplete observed section: {err}") from None
+            missing = [k for k in _OBSERVED_REQUIRED if k not in o]
+            if missing:
+                raise self.fail(("observed",), f"incomplete observed section: missing "
+                                f"{', '.join(repr(k) for k in missing)}")
+            observed = Observed(**{k: self.wrap(("observed", k), observed_value, k, v, "")
+                                   for k, v in o.items()})
 
         calibration = top.get("calibration")
-        if calibration is not None and not isinstance(calibration, Mapping):
-            raise self.fail(("calibration",), "expected a mapping")
+        if calibration is not None:
+            calibration = self.wrap(("calibration",), plain_data, calibration, "")
         currency = top.get("currency")
         return ProcessModel(
             name=name.strip(), activities=activities, flows=flows, pools=pools,
             calendars=calendars, arrivals=arrivals, gateways=gateways, events=events,
             description=str(top.get("description") or ""),
-            timezone=str(top.get("timezone", "UTC")),
+            timezone=self.wrap(("timezone",), check_timezone, top.get("timezone", "UTC"), ""),
             currency=None if currency is None else str(currency),
             observed=observed, calibration=calibration, source=self.source,
         )
@@ -287,9 +291,7 @@ class _Reader:
             if "from" not in e or "to" not in e:
                 raise self.fail(k, "a flow needs 'from' and 'to'")
             if e.get("probability") is not None:
-                prob = self.number(e["probability"], k + ("probability",), minimum=0)
-                if prob > 1:
-                    raise self.fail(k + ("probability",), f"must be at most 1, got {prob}")
+                prob = self.number(e["probability"], k + ("probability",), minimum=0, maximum=1)
             out.append(Flow(str(e["from"]), str(e["to"]), prob))
             self.source.setdefault(f"flow:{e['from']}->{e['to']}",
                                    (self.doc.path, self.doc.line(*k)))
