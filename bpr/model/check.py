@@ -6,22 +6,33 @@
 Checked: one start event, at least one end; flows between known nodes; degrees (events and tasks
 have one way in and out, gateways either split or join); every node reachable from the start and
 able to reach an end; parallel and inclusive splits paired with a join of the same kind (the
-split's immediate post-dominator); exclusive split probabilities present and summing to 1;
-inclusive split probabilities in (0, 1]; pools and calendars that exist, pools used by tasks with
-at least one member, calendars with working hours.
+split's immediate post-dominator); every parallel or inclusive join the join of such a split
+(otherwise a token waits at it forever; an xor split whose branches meet at a parallel join is
+named as the deadlock it is); exclusive split probabilities present and summing to 1; inclusive
+split probabilities in (0, 1]; **bounded work**: no loop that cases cannot leave (every exit
+flow has probability 0), and no node visited more than :data:`MAX_EXPECTED_VISITS` times per
+case on average (:func:`expected_visits`, from the branching probabilities); pools and calendars
+that exist, pools used by tasks with at least one member, calendars with working hours. So
+``bpr check`` refuses everything ``bpr simulate`` would refuse in a model.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from bpr.errors import ModelError
 from bpr.model.process import ALWAYS, ProcessModel
 from bpr.text import did_you_mean
 
 PROBABILITY_TOLERANCE = 1e-6
+#: the most times one node may be visited per case on average (rework loops included)
+MAX_EXPECTED_VISITS = 1000.0
+#: above this many gateways and events the visit equations are solved with sparse matrices
+DENSE_LIMIT = 1500
 _VIRTUAL_SINK = "\0sink"
 
 
@@ -39,18 +50,23 @@ class Problem:
         return ModelError(self.message, path=path, line=line)
 
 
-def split_join_pairs(model: ProcessModel) -> dict[str, str | None]:
-    """For each parallel/inclusive split, its matching join (immediate post-dominator) or None."""
-    g = model.graph
+def _post_dominators(g: nx.DiGraph) -> dict[str, str]:
+    """Each node's immediate post-dominator (the virtual sink after the end events)."""
     rev = g.reverse(copy=True)
     ends = [n for n, d in g.nodes(data=True) if d["kind"] == "end"]
     rev.add_node(_VIRTUAL_SINK)
     for e in ends:
         rev.add_edge(_VIRTUAL_SINK, e)
     try:
-        ipdom = nx.immediate_dominators(rev, _VIRTUAL_SINK)
+        return dict(nx.immediate_dominators(rev, _VIRTUAL_SINK))
     except (nx.NetworkXError, KeyError):
-        ipdom = {}
+        return {}
+
+
+def split_join_pairs(model: ProcessModel) -> dict[str, str | None]:
+    """For each parallel/inclusive split, its matching join (immediate post-dominator) or None."""
+    g = model.graph
+    ipdom = _post_dominators(g)
     pairs: dict[str, str | None] = {}
     for n, d in g.nodes(data=True):
         if d["kind"] in ("and", "or") and g.out_degree(n) > 1:
@@ -142,11 +158,15 @@ def find_problems(model: ProcessModel) -> list[Problem]:
             add(Problem(n, f"inclusive gateway {n!r}: every outgoing flow needs a probability in "
                         f"(0, 1] (the chance that branch is taken)"))
     if not problems:
-        for split, join in split_join_pairs(model).items():
+        pairs = split_join_pairs(model)
+        for split, join in pairs.items():
             if join is None:
                 kind = "parallel" if g.nodes[split]["kind"] == "and" else "inclusive"
                 add(Problem(split, f"{kind} split {split!r} has no matching {kind} join where "
                             f"all its branches meet; add one"))
+        problems += _orphan_joins(model, pairs)
+    if not problems:
+        problems += _unbounded_loops(model)
     # pools and calendars
     for cname, cal in model.calendars.items():
         if not cal.intervals:
@@ -169,6 +189,158 @@ def find_problems(model: ProcessModel) -> list[Problem]:
             add(Problem(a.name, f"activity {a.name!r} needs pool {a.pool!r}, which has no staff "
                         f"(count 0); give the pool at least 1"))
     return problems
+
+
+def _orphan_joins(model: ProcessModel, pairs: dict[str, str | None]) -> list[Problem]:
+    """Parallel/inclusive joins that are no split's join: a token would wait there forever."""
+    g = model.graph
+    joins = {j for j in pairs.values() if j is not None}
+    orphans = [n for n, d in g.nodes(data=True)
+               if d["kind"] in ("and", "or") and g.in_degree(n) > 1 and n not in joins]
+    if not orphans:
+        return []
+    ipdom = _post_dominators(g)
+    out: list[Problem] = []
+    for n in orphans:
+        kind = "parallel" if g.nodes[n]["kind"] == "and" else "inclusive"
+        xor = next((x for x, d in g.nodes(data=True) if d["kind"] == "xor"
+                    and g.out_degree(x) > 1 and ipdom.get(x) == n), None)
+        if xor is not None and kind == "parallel":
+            out.append(Problem(n, f"xor split {xor!r} sends each case down one branch, but its "
+                               f"branches meet at parallel join {n!r}, which waits for all of "
+                               f"them: the case would wait forever (deadlock); merge them with "
+                               f"an xor gateway"))
+        else:
+            out.append(Problem(n, f"{kind} join {n!r} is not the join of any {kind} split, so a "
+                               f"token would wait for it forever; use an xor gateway to merge "
+                               f"these flows"))
+    return out
+
+
+def _branch_weights(model: ProcessModel, n: str) -> dict[str, float]:
+    """Expected tokens sent down each outgoing flow of ``n`` per token arriving at it."""
+    g = model.graph
+    succ = list(g.successors(n))
+    kind = g.nodes[n]["kind"]
+    if len(succ) < 2 or kind == "and":
+        return dict.fromkeys(succ, 1.0)
+    probs = [float(g.edges[n, s]["probability"]) for s in succ]
+    if kind == "xor":
+        return dict(zip(succ, probs, strict=True))
+    # inclusive: each branch by its chance; when none is drawn, one by the same weights
+    none = math.prod(1.0 - p for p in probs)
+    total = sum(probs)
+    return {s: p + none * p / total for s, p in zip(succ, probs, strict=True)}
+
+
+def expected_visits(model: ProcessModel) -> dict[str, float]:
+    """The expected number of times each node is visited per case (tokens through it).
+
+    The branching probabilities make the process an absorbing Markov chain (parallel and
+    inclusive branches add tokens, their join sends on one per split): the visits ``v`` solve
+    ``v = e_start + A v`` on the gateways and events, the tasks and timers between them carrying
+    the flow of their chain. Nodes of a loop that cannot be left get ``inf``. The model must
+    pass the structural checks (:func:`find_problems` calls this only then).
+    """
+    g = model.graph
+    join_split = {j: s for s, j in split_join_pairs(model).items() if j is not None}
+    keys = [n for n, d in g.nodes(data=True) if d["kind"] not in ("task", "timer")]
+    index = {n: i for i, n in enumerate(keys)}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    chains: list[tuple[int, float, list[str]]] = []  # (source key, weight, tasks on the chain)
+    for k in keys:
+        src = index[join_split.get(k, k)]  # a paired join passes on one token per split
+        for s, w in _branch_weights(model, k).items():
+            chain: list[str] = []
+            node = s
+            while node not in index and len(chain) <= len(g):
+                chain.append(node)
+                node = next(iter(g.successors(node)))
+            if node not in index:
+                continue  # a cycle of tasks alone (unreachable; reported elsewhere)
+            chains.append((src, w, chain))
+            rows.append(index[node])
+            cols.append(src)
+            vals.append(w)
+    v = _solve(len(keys), rows, cols, vals, index[model.start_event])
+    out = {k: float(v[i]) for k, i in index.items()}
+    for src, w, chain in chains:
+        for t in chain:
+            out[t] = out.get(t, 0.0) + float(v[src]) * w
+    return out
+
+
+def _solve(n: int, rows: list[int], cols: list[int], vals: list[float], start: int) -> np.ndarray:
+    """``v`` with ``(I - A) v = e_start``; ``inf`` everywhere if the system is singular."""
+    b = np.zeros(n)
+    b[start] = 1.0
+    with np.errstate(all="ignore"):
+        if n <= DENSE_LIMIT:
+            a = np.eye(n)
+            np.add.at(a, (rows, cols), -np.asarray(vals, dtype=float))
+            try:
+                v = np.linalg.solve(a, b)
+            except np.linalg.LinAlgError:
+                return np.full(n, np.inf)
+        else:  # large models: sparse (scipy is imported only here)
+            import warnings
+
+            from scipy import sparse
+            from scipy.sparse.linalg import spsolve
+
+            a_s = sparse.identity(n, format="csc") - sparse.csc_matrix(
+                (vals, (rows, cols)), shape=(n, n))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                v = spsolve(a_s, b)
+    if not np.all(np.isfinite(v)) or np.any(v < -1e-9):
+        return np.full(n, np.inf)
+    return np.maximum(v, 0.0)
+
+
+def _unbounded_loops(model: ProcessModel) -> list[Problem]:
+    """Loops cases cannot leave, and nodes visited more than MAX_EXPECTED_VISITS times."""
+    g = model.graph
+    if nx.is_directed_acyclic_graph(g):
+        return []
+    start = model.start_event
+    ends = [n for n, d in g.nodes(data=True) if d["kind"] == "end"]
+    # flows that can be taken (an xor flow of probability 0 never is)
+    live = nx.DiGraph()
+    live.add_nodes_from(g)
+    live.add_edges_from((a, b) for a, b, p in g.edges(data="probability")
+                        if not (g.nodes[a]["kind"] == "xor" and g.out_degree(a) > 1 and p == 0))
+    reached = nx.descendants(live, start) | {start}
+    can_end: set[str] = set()
+    for e in ends:
+        can_end |= nx.ancestors(live, e) | {e}
+    trapped = [n for n in g if n in reached and n not in can_end]
+    if trapped:
+        stuck = set(trapped)
+        split = next((n for n in trapped if g.nodes[n]["kind"] == "xor" and any(
+            s not in stuck for s in g.successors(n))), trapped[0])
+        inside = [n for n in trapped if n in model.activities][:3] or trapped[:3]
+        return [Problem(split, f"cases that reach {split!r} can never leave the loop through "
+                        f"{', '.join(repr(n) for n in inside)}: every flow out of it has "
+                        f"probability 0; give an exit flow a probability above 0")]
+    visits = expected_visits(model)
+    over = [n for n in visits if visits[n] > MAX_EXPECTED_VISITS]
+    if not over:
+        return []
+    # name the most visited task (what a reader recognises), else the most visited node
+    worst = max(over, key=lambda n: (n in model.activities, visits[n]))
+    loop = next(c for c in nx.strongly_connected_components(g) if worst in c)
+    exits = {x: sum(p for s, p in _branch_weights(model, x).items() if s not in loop)
+             for x in loop if g.nodes[x]["kind"] == "xor" and g.out_degree(x) > 1}
+    gate = min(exits, key=lambda x: exits[x]) if exits else worst
+    how = (f"the loop at xor gateway {gate!r} is left with probability {exits[gate]:.3g}"
+           if exits else "its loop is hardly ever left")
+    times = "forever" if math.isinf(visits[worst]) else f"about {visits[worst]:,.0f} times"
+    return [Problem(gate, f"{worst!r} would run {times} per case on average ({how}); the limit "
+                    f"is {MAX_EXPECTED_VISITS:,.0f} expected visits per case: raise the exit "
+                    f"probability")]
 
 
 def check(model: ProcessModel) -> ProcessModel:

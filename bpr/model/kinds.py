@@ -133,7 +133,7 @@ def _positive_mean(p: Params, max_cv: float = MAX_CV) -> None:
     if p["mean"] <= 0:
         raise ModelError(f"mean must be positive, got {p['mean']:g}")
     if p["sd"] > max_cv * p["mean"]:
-        raise ModelError(f"sd may be at most {max_cv:g} times the mean, got sd / mean = "
+        raise ModelError(f"sd may be at most {max_cv:,.0f} times the mean, got sd / mean = "
                          f"{p['sd'] / p['mean']:.4g}; use empirical (quantiles) for such a spread")
 
 
@@ -205,14 +205,16 @@ def _degenerate(p: Params) -> bool:
 class Gamma(Kind):
     name = "gamma"
     params = ("mean", "sd")
-    doc = f"mean and standard deviation of the times (sd at most {MAX_CV:g} times the mean)"
+    doc = f"mean and standard deviation of the times (sd at most {MAX_CV:,.0f} times the mean)"
     searched_alone = True
 
     def validate(self, p: Params) -> None:
         _positive_mean(p)
 
     def _shape_scale(self, p: Params) -> tuple[float, float]:
-        return (p["mean"] / p["sd"]) ** 2, p["sd"] * p["sd"] / p["mean"]
+        mean, sd = p["mean"], p["sd"]
+        # sd * sd / mean as always, unless sd * sd would underflow (sd below 1e-150 s)
+        return (mean / sd) ** 2, (sd * sd / mean if sd > 1e-150 else sd * (sd / mean))
 
     def mean(self, p: Params) -> float:
         return float(p["mean"])
@@ -243,7 +245,7 @@ class Lognormal(Kind):
     name = "lognormal"
     params = ("mean", "sd")
     doc = ("mean and standard deviation of the times themselves, not of their logarithm (sd "
-           f"at most {MAX_CV:g} times the mean)")
+           f"at most {MAX_CV:,.0f} times the mean)")
     searched_alone = True
 
     def validate(self, p: Params) -> None:
@@ -370,6 +372,8 @@ class Normal(Kind):
         return rng.normal(p["mean"], p["sd"], n)
 
     def ppf(self, p: Params, q: np.ndarray) -> np.ndarray:
+        if p["sd"] == 0:
+            return np.full(np.shape(q), float(p["mean"]))
         return float(p["mean"]) + float(p["sd"]) * _norm_ppf(q)
 
     def fit(self, s: FitSample) -> list[dict[str, Any]]:

@@ -68,7 +68,8 @@ def _limit(maximum: float) -> str:
 def _show(value: Any) -> str:
     """A short rendering of a bad value (a 400-digit integer is not printed in full)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
-        digits = int(abs(value).bit_length() * math.log10(2)) + 1  # str() refuses > 4300 digits
+        # from the bit length: str() refuses integers of more than 4,300 digits
+        digits = int((abs(value).bit_length() - 1) * math.log10(2)) + 1
         return f"an integer of about {digits} digits"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
