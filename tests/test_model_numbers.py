@@ -260,3 +260,13 @@ def test_calibration_is_frozen_deeply():
         m.calibration["options"]["x"] = 1  # type: ignore[index]
     hash(m)
     assert loads(dumps(m)) == m
+
+
+def test_exponent_numbers_are_numbers():
+    """YAML 1.1 reads 1e-5 (no dot) as text; the model reads it as the number it is."""
+    text = model_text().replace("probability: 0.5}", "probability: 1e-5}", 1).replace(
+        "probability: 0.5}", "probability: 0.99999}", 1)
+    m = loads(text)
+    assert sorted(f.probability for f in m.flows if f.probability) == [1e-5, 0.99999]
+    with pytest.raises(ModelError, match=r"pools\.p\.hourly_rate: must be at most 1e12"):
+        loads(model_text(pool="{count: 1, hourly_rate: 1e13}"))

@@ -165,8 +165,8 @@ def find_problems(model: ProcessModel) -> list[Problem]:
                 add(Problem(split, f"{kind} split {split!r} has no matching {kind} join where "
                             f"all its branches meet; add one"))
         problems += _orphan_joins(model, pairs)
-    if not problems:
-        problems += _unbounded_loops(model)
+        if not problems:
+            problems += _unbounded_loops(model, pairs)
     # pools and calendars
     for cname, cal in model.calendars.items():
         if not cal.intervals:
@@ -233,17 +233,20 @@ def _branch_weights(model: ProcessModel, n: str) -> dict[str, float]:
     return {s: p + none * p / total for s, p in zip(succ, probs, strict=True)}
 
 
-def expected_visits(model: ProcessModel) -> dict[str, float]:
+def expected_visits(model: ProcessModel,
+                    pairs: dict[str, str | None] | None = None) -> dict[str, float]:
     """The expected number of times each node is visited per case (tokens through it).
 
     The branching probabilities make the process an absorbing Markov chain (parallel and
     inclusive branches add tokens, their join sends on one per split): the visits ``v`` solve
     ``v = e_start + A v`` on the gateways and events, the tasks and timers between them carrying
     the flow of their chain. Nodes of a loop that cannot be left get ``inf``. The model must
-    pass the structural checks (:func:`find_problems` calls this only then).
+    pass the structural checks (:func:`find_problems` calls this only then); ``pairs`` are its
+    :func:`split_join_pairs` if already computed.
     """
     g = model.graph
-    join_split = {j: s for s, j in split_join_pairs(model).items() if j is not None}
+    pairs = split_join_pairs(model) if pairs is None else pairs
+    join_split = {j: s for s, j in pairs.items() if j is not None}
     keys = [n for n, d in g.nodes(data=True) if d["kind"] not in ("task", "timer")]
     index = {n: i for i, n in enumerate(keys)}
     rows: list[int] = []
@@ -300,7 +303,7 @@ def _solve(n: int, rows: list[int], cols: list[int], vals: list[float], start: i
     return np.maximum(v, 0.0)
 
 
-def _unbounded_loops(model: ProcessModel) -> list[Problem]:
+def _unbounded_loops(model: ProcessModel, pairs: dict[str, str | None]) -> list[Problem]:
     """Loops cases cannot leave, and nodes visited more than MAX_EXPECTED_VISITS times."""
     g = model.graph
     if nx.is_directed_acyclic_graph(g):
@@ -325,7 +328,7 @@ def _unbounded_loops(model: ProcessModel) -> list[Problem]:
         return [Problem(split, f"cases that reach {split!r} can never leave the loop through "
                         f"{', '.join(repr(n) for n in inside)}: every flow out of it has "
                         f"probability 0; give an exit flow a probability above 0")]
-    visits = expected_visits(model)
+    visits = expected_visits(model, pairs)
     over = [n for n in visits if visits[n] > MAX_EXPECTED_VISITS]
     if not over:
         return []

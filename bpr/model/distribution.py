@@ -6,9 +6,8 @@ not shape/scale. Optional ``min`` and ``max`` bound any kind: samples outside ar
 every draw is capped at :data:`~bpr.model.numbers.MAX_SECONDS`, 100 years).
 
 The kinds and their parameters live in one registry, :data:`bpr.model.kinds.KINDS` (one class per
-kind: fixed, exponential, gamma, lognormal, weibull, normal, uniform, triangular, empirical);
-``Distribution`` is the value object (equality, hashing, ``to_dict``/``from_dict``) and delegates
-everything else to its kind. ``processes/README.md`` documents the table.
+kind); ``Distribution`` is the value object (equality, hashing, ``to_dict``/``from_dict``) and
+delegates everything else to its kind. ``processes/README.md`` documents the table of kinds.
 """
 
 from __future__ import annotations

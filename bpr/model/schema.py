@@ -8,6 +8,7 @@ keyed by names, times in seconds (or strings with units such as ``'15m'``). See
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ _OBSERVED_KEYS = ("log", "cases", "events", "first_event", "last_event", "cases_
                   "start_times_estimated", "activity_count", "activity_waiting_seconds",
                   "flow_count", "cycle_time_median_seconds", "cycle_time_p90_seconds")
 _OBSERVED_REQUIRED = _OBSERVED_KEYS[:6]
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$")  # 1e-5: text in YAML 1.1
 
 HEADER = """\
 bpr process model (schema version 1). Times are in seconds unless written with a unit
@@ -92,7 +94,9 @@ class _Reader:
     def number(self, value: Any, keys: tuple[Any, ...], *, minimum: float | None = None,
                maximum: float = MAX_NUMBER, integer: bool = False) -> Any:
         """A finite number within the limits (:mod:`bpr.model.numbers`), or an error naming
-        the field and its line."""
+        the field and its line. ``1e-5``, which YAML 1.1 reads as text, counts as a number."""
+        if isinstance(value, str) and _YAML12_FLOAT.match(value):
+            value = float(value)
         try:
             return number(value, "", minimum=minimum, maximum=maximum, integer=integer)
         except ModelError as err:
