@@ -14,7 +14,9 @@ worker; ``annual_cases`` and ``fte_hours_per_year`` from the scenario file, else
 observed volume and :data:`FTE_HOURS_PER_YEAR`.
 
 A new setting is one field with its check in ``metadata`` (and, for the CLI, one entry in
-:data:`bpr.cli.options.OPTIONS`).
+:data:`bpr.cli.options.OPTIONS`). ``replications`` stays None until resolved
+(:attr:`RunSettings.replications_to_run`), so "the user forced N" and "use the default" remain
+distinguishable — room for a precision-driven default with a cap and a time budget.
 """
 
 from __future__ import annotations
