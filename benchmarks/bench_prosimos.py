@@ -61,7 +61,8 @@ from bpr.model.prosimos import import_prosimos
 from bpr.sim import simulate
 m = import_prosimos(sys.argv[1], sys.argv[2], staffing=sys.argv[5])
 t = time.perf_counter()
-r = simulate(m, cases=int(sys.argv[3]), seed=int(sys.argv[4]), start="2024-01-01T00:00:00")
+r = simulate(m, cases=int(sys.argv[3]), seed=int(sys.argv[4]), replications=1,
+             start="2024-01-01T00:00:00")
 secs = time.perf_counter() - t
 rep = r.replications[0]
 import resource

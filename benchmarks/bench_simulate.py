@@ -49,7 +49,8 @@ def child_simulate(key: str, cases: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         c0 = time.process_time()
-        result = simulate(model, cases=cases, seed=1, log_path=Path(tmp) / "simulated_log.csv")
+        result = simulate(model, cases=cases, seed=1, replications=1,
+                          log_path=Path(tmp) / "simulated_log.csv")
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
         log_mb = (Path(tmp) / "simulated_log.csv").stat().st_size / 1e6

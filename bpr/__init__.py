@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "check": "bpr.model",
     "mine": "bpr.discovery",
     "simulate": "bpr.sim",
+    "RunSettings": "bpr.sim.settings",
     "load_scenario": "bpr.scenario",
     "apply_scenario": "bpr.scenario",
     "whatif": "bpr.analysis.whatif",

@@ -146,7 +146,7 @@ def test_simulate_log_matches_the_written_log(model_file, tmp_path):
 
     model = load_model(model_file)
     log = simulate_log(model, cases=50, seed=9)
-    simulate(model, cases=50, seed=9, log_path=tmp_path / "l.csv")
+    simulate(model, cases=50, seed=9, log_path=tmp_path / "l.csv", replications=1)
     csv = pd.read_csv(tmp_path / "l.csv")
     assert list(log.df.case_id) == list(csv["case:concept:name"])
     assert list(log.df.activity) == list(csv["concept:name"])
@@ -185,7 +185,7 @@ def test_days_horizon_start_and_timezone(model_file):
     from bpr.model.files import load_model
 
     model = load_model(model_file)
-    res = simulate(model, days=14, seed=1, start="2024-03-04")
+    res = simulate(model, days=14, seed=1, start="2024-03-04", replications=1)
     arrived = res.replications[0].cases_arrived
     # about 3 arrivals per open hour x 8 h x 10 weekdays
     assert 200 < arrived < 290
@@ -202,7 +202,7 @@ def test_days_horizon_start_and_timezone(model_file):
 
 def test_warmup_cases_are_left_out():
     m = loads(MODEL)
-    res = simulate(m, cases=300, warmup_cases=100, seed=1)
+    res = simulate(m, cases=300, warmup_cases=100, seed=1, replications=1)
     assert res.replications[0].cases_completed == 200
     assert len(res.replications[0].cycle_times_hours) == 200
 

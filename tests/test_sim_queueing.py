@@ -93,7 +93,7 @@ def test_littles_law_wip_equals_throughput_times_cycle_time():
 
 def test_utilisation_matches_offered_load():
     model = station_model([("A", 2.4, 3)], interarrival_h=1.0)
-    result = simulate(model, cases=20000, warmup_cases=1000, seed=4)
+    result = simulate(model, cases=20000, warmup_cases=1000, seed=4, replications=1)
     assert result.replications[0].pool_utilisation["PA"] == pytest.approx(0.8, rel=0.03)
     # labour hours are the working time of staffed tasks: about 2.4 h per case
     assert result.replications[0].kpis["labour_hours_per_case"] == pytest.approx(2.4, rel=0.03)
@@ -106,8 +106,10 @@ def test_estimate_student_t_interval():
     est = Estimate.from_samples(xs)
     lo, hi = stats.t.interval(0.95, len(xs) - 1, loc=np.mean(xs), scale=stats.sem(xs))
     assert (est.mean, est.ci_low, est.ci_high, est.n) == pytest.approx((3.5, lo, hi, 4))
-    one = Estimate.from_samples([2.5])
-    assert (one.mean, one.ci_low, one.ci_high) == (2.5, 2.5, 2.5)
+    one = Estimate.from_samples([2.5])  # one value: no interval (not a zero-width one)
+    assert (one.mean, one.ci_low, one.ci_high, one.n) == (2.5, None, None, 1)
+    assert not one.significant and not one.has_interval
+    assert one.to_dict() == {"mean": 2.5, "ci_low": None, "ci_high": None}
     assert Estimate.from_samples([1.0, None, float("nan"), 3.0]).n == 2
     with pytest.raises(ValueError):
         Estimate.from_samples([None])

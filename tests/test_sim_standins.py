@@ -210,7 +210,7 @@ def test_standin_reproduces_activity_frequencies(builder, log):
     model = builder()
     real = _read(log)
     n = real.case_id.nunique()
-    result = simulate(model, cases=2000, seed=3)
+    result = simulate(model, cases=2000, seed=3, replications=1)
     counts = result.replications[0].activity_count
     for act, c in real.activity.value_counts().items():
         if c < 0.2 * n:

@@ -66,6 +66,7 @@ from bpr.errors import BprError, LogError
 from bpr.io.eventlog import START, EventLog
 from bpr.model.process import ProcessModel
 from bpr.progress import ProgressFn
+from bpr.sim.settings import RunSettings, resolve
 
 __all__ = ["SCORE_FLOOR", "SEARCH_SPACE", "CalibrationResult", "Candidate", "Dimension",
            "calibrate", "combined_score", "options_from_dict", "options_to_dict", "search_plan"]
@@ -340,7 +341,8 @@ class _Search:
 
 
 def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fraction: float = 0.2,
-              replications: int = 10, seed: int = 42, workers: int = 1,
+              settings: RunSettings | None = None, replications: int | None = None,
+              seed: int | None = None, workers: int | None = None,
               candidates: Iterable[MiningOptions] | None = None,
               options: MiningOptions | None = None,
               costs: str | os.PathLike[str] | Any = None, name: str | None = None,
@@ -350,7 +352,9 @@ def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fracti
     ``options``: the default candidate the search starts from and scores against (default:
     ``MiningOptions()``). ``candidates``: try exactly these options (after the default, in the
     given order) instead of the coordinate-descent search. ``budget_seconds``: wall-clock limit
-    for the whole call (split, search and refit; see the module doc). ``replications``:
+    for the whole call (split, search and refit; see the module doc). ``settings``
+    (:class:`~bpr.sim.settings.RunSettings`; the keyword values that are not None replace its
+    fields) gives ``replications``, ``seed`` and ``workers``; ``replications``:
     simulated validation logs per candidate (replication ``r`` uses seed ``(seed, r)`` for every
     candidate: common random numbers; 10 rather than 5 made the choice on P2P stable across
     seeds). ``workers`` > 1 scores that many candidates at once in worker processes (the result
@@ -359,7 +363,11 @@ def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fracti
     called as candidates finish.
     """
     t0 = time.perf_counter()
-    _check_args(budget_seconds, replications, workers, validation_fraction)
+    run = resolve(settings, replications=replications, seed=seed, workers=workers)
+    run.refuse(("cases", "days", "warmup_cases", "start", "scheduler"),
+               "calibration simulates the held-out part's cases, from its first start")
+    replications, seed, workers = run.replications_to_run, run.seed, run.workers
+    _check_args(budget_seconds, validation_fraction)
     base = options or MiningOptions()
     if log.n_events == 0:
         raise LogError("the log has no events; nothing to calibrate", path=log.path)
@@ -382,18 +390,18 @@ def calibrate(log: EventLog, *, budget_seconds: float = 120.0, validation_fracti
     found = discover(log, best.options, costs=costs, name=name)
     default = search.candidates[0]
     elapsed = time.perf_counter() - t0
-    settings = {"validation_fraction": validation_fraction, "replications": replications,
+    record_settings = {"validation_fraction": validation_fraction, "replications": replications,
                 "seed": seed, "workers": workers, "fit_cases": fit.n_cases,
                 "fit_events": fit.n_events, "validation_cases": validation.n_cases,
                 "validation_events": validation.n_events,
                 "search": "listed" if candidates is not None else "coordinate descent"}
-    record = _record(best, default, search, budget_seconds, elapsed, settings)
+    record = _record(best, default, search, budget_seconds, elapsed, record_settings)
     model = dataclasses.replace(found.model, calibration=record)
     found.model = model
     return CalibrationResult(model=model, discovery=found, chosen=best, default=default,
                              candidates=list(search.candidates),
                              budget_seconds=float(budget_seconds), elapsed_seconds=elapsed,
-                             stopped_by_budget=search.stopped, settings=settings)
+                             stopped_by_budget=search.stopped, settings=record_settings)
 
 
 def _search(search: _Search, candidates: Iterable[MiningOptions] | None,
@@ -472,16 +480,10 @@ def _warm_up() -> None:
     import_pm4py()
 
 
-def _check_args(budget_seconds: float, replications: int, workers: int,
-                validation_fraction: float) -> None:
+def _check_args(budget_seconds: float, validation_fraction: float) -> None:
     if not isinstance(budget_seconds, int | float) or not budget_seconds >= 0:
         raise BprError(f"calibration budget must be a number of seconds >= 0, got "
                        f"{budget_seconds!r}; use e.g. --budget 120s")
-    if not isinstance(replications, int) or replications < 1:
-        raise BprError(f"calibration replications must be a whole number of at least 1, got "
-                       f"{replications!r}")
-    if not isinstance(workers, int) or workers < 1:
-        raise BprError(f"workers must be at least 1, got {workers!r}")
     if not isinstance(validation_fraction, int | float) or not 0 < validation_fraction < 1:
         raise BprError(f"validation fraction must be between 0 and 1 (exclusive), got "
                        f"{validation_fraction!r}; use e.g. 0.2")

@@ -30,6 +30,7 @@ from bpr.analysis.split import split_log
 from bpr.errors import LogError, SimulationError
 from bpr.io.eventlog import ENABLED, START, EventLog
 from bpr.progress import ProgressFn
+from bpr.sim.settings import RunSettings, resolve
 
 __all__ = ["FidelityReport", "MetricSummary", "split_log", "validate", "verdict_lines"]
 
@@ -115,21 +116,24 @@ def _run_replication(job: _Job) -> tuple[LogDistances, LogProfile]:
     return log_distances(job.test, df), profile_log(df, use_enabled=job.use_enabled)
 
 
-def validate(model: Any, test_log: EventLog, *, replications: int = 10, seed: int = 42,
-             workers: int = 1, progress: ProgressFn | None = None) -> FidelityReport:
-    """Simulate ``model`` against ``test_log`` ``replications`` times and report the distances.
+def validate(model: Any, test_log: EventLog, *, settings: RunSettings | None = None,
+             replications: int | None = None, seed: int | None = None,
+             workers: int | None = None, progress: ProgressFn | None = None) -> FidelityReport:
+    """Simulate ``model`` against ``test_log`` and report the distances.
 
-    Each replication simulates ``test_log.n_cases`` cases starting at the test log's first case
-    start. ``workers`` > 1 runs replications in parallel processes; the numbers do not depend
-    on it. ``progress(done, total)`` is called as replications finish.
+    ``settings`` (:class:`~bpr.sim.settings.RunSettings`; the keyword values that are not None
+    replace its fields): ``replications`` (default 10), ``seed``, ``workers`` (> 1 runs
+    replications in parallel processes; the numbers do not depend on it). Each replication
+    simulates ``test_log.n_cases`` cases starting at the test log's first case start, so the
+    settings of cases, days, warm-up and start are refused. ``progress(done, total)`` is called
+    as replications finish.
     """
     from bpr.sim.parallel import map_ordered
 
-    if not isinstance(replications, int) or replications < 1:
-        raise SimulationError(f"replications must be a whole number of at least 1, got "
-                              f"{replications!r}; use e.g. --replications 10")
-    if not isinstance(workers, int) or workers < 1:
-        raise SimulationError(f"workers must be at least 1, got {workers!r}")
+    run = resolve(settings, replications=replications, seed=seed, workers=workers)
+    run.refuse(("cases", "days", "warmup_cases", "start"),
+               "validation simulates as many cases as the test log has, from its first start")
+    replications, seed, workers = run.replications_to_run, run.seed, run.workers
     if test_log.n_events == 0:
         raise LogError("the test log has no events; nothing to validate against",
                        path=test_log.path)
@@ -139,7 +143,8 @@ def validate(model: Any, test_log: EventLog, *, replications: int = 10, seed: in
     use_enabled = ENABLED in test_log.df.columns and test_log.df[ENABLED].notna().all()
     jobs = [_Job(model, test_log.n_cases, start, seed, r, test, bool(use_enabled))
             for r in range(replications)]
-    results = map_ordered(_run_replication, jobs, workers=workers, progress=progress)
+    results = map_ordered(_run_replication, jobs, workers=workers, scheduler=run.scheduler,
+                          progress=progress)
     distances = [d for d, _ in results]
     real = profile_log(test_log, use_enabled=bool(use_enabled))
     simulated = pool_profiles([p for _, p in results])

@@ -5,7 +5,8 @@ Both variants are simulated with the same seed and replication numbers (common r
 so replication ``r`` of the to-be model is compared with replication ``r`` of the base model and
 the interval is a Student-t interval of the per-replication differences.
 
-Conventions (units in the names):
+Conventions (units in the names; the figures, their labels and signs are registered in
+:data:`bpr.sim.kpis.FIGURES`):
 
 - per case, ``difference = scenario - base``: ``cycle_time_hours``, ``waiting_time_hours``,
   ``labour_hours``, ``cost`` (currency per case; None when the model has no cost data). Negative
@@ -40,30 +41,32 @@ from typing import Any
 
 import numpy as np
 
+from bpr.sim.kpis import FIGURES, NET_PER_YEAR, PER_CASE, PER_YEAR
 from bpr.sim.results import Estimate, ReplicationStats
+from bpr.sim.settings import FTE_HOURS_PER_YEAR
 
-FTE_HOURS_PER_YEAR = 1720.0
-PER_CASE = ("cycle_time_hours", "waiting_time_hours", "labour_hours", "cost")
-PER_YEAR = ("labour_hours_freed_per_year", "fte_freed", "cost_saved_per_year",
-            "reallocatable_money_per_year")
-NET_PER_YEAR = ("headcount_added_fte", "net_fte_freed", "net_money_to_reallocate_per_year")
-_KPI_OF = {"cycle_time_hours": "cycle_time_hours_mean",
-           "waiting_time_hours": "waiting_time_hours_mean",
-           "labour_hours": "labour_hours_per_case", "cost": "cost_per_case"}
+__all__ = ["FTE_HOURS_PER_YEAR", "NET_PER_YEAR", "PER_CASE", "PER_YEAR", "Economics", "Run",
+           "Samples", "add_all", "column", "est_dict", "estimate", "estimates",
+           "headcount_change", "hourly_rates", "paired_samples", "pool_column", "significant",
+           "subtract", "to_plain", "with_staffing"]
+
+#: per-case figure -> the per-replication KPI it compares (from the registry)
+_KPI_OF = {k: str(FIGURES[k].kpi) for k in PER_CASE}
 
 Samples = dict[str, np.ndarray | None]
 
 
 def significant(est: Estimate | None) -> bool:
-    """True when the confidence interval excludes zero (the difference is distinguishable)."""
-    return est is not None and (est.ci_low > 0 or est.ci_high < 0)
+    """True when the confidence interval excludes zero (the difference is distinguishable);
+    never without an interval (fewer than 2 replications)."""
+    return est is not None and est.significant
 
 
 def estimate(values: np.ndarray | None) -> Estimate | None:
     return None if values is None else Estimate.from_samples(values)
 
 
-def est_dict(est: Estimate | None) -> dict[str, float] | None:
+def est_dict(est: Estimate | None) -> dict[str, float | None] | None:
     return None if est is None else est.to_dict()
 
 
@@ -89,6 +92,17 @@ def column(runs: Sequence[Run], key: str) -> np.ndarray | None:
     if any(v is None for v in vals):
         return None
     return np.asarray(vals, dtype=float)
+
+
+def _labour(runs: Sequence[Run]) -> np.ndarray:
+    """Labour hours per case of each replication (known whenever a case was completed)."""
+    col = column(runs, "labour_hours")
+    if col is None:
+        from bpr.errors import SimulationError
+
+        raise SimulationError("a replication completed no counted case, so it has no labour "
+                              "hours per case; simulate more cases or a shorter warm-up")
+    return col
 
 
 def pool_column(runs: Sequence[Run], pool: str) -> np.ndarray:
@@ -118,10 +132,9 @@ def paired_samples(base: Sequence[Run], other: Sequence[Run], econ: Economics,
         out[key] = None if b is None or o is None else o - b
     n_base = econ.annual_cases
     n_other = econ.annual_cases * volume_factor
-    b_lab, o_lab = column(base, "labour_hours"), column(other, "labour_hours")
-    freed = b_lab * n_base - o_lab * n_other  # type: ignore[operator]
+    freed = np.asarray(_labour(base) * n_base - _labour(other) * n_other, dtype=float)
     out["labour_hours_freed_per_year"] = freed
-    out["fte_freed"] = freed / econ.fte_hours_per_year
+    out["fte_freed"] = np.asarray(freed / econ.fte_hours_per_year, dtype=float)
     b_cost, o_cost = column(base, "cost"), column(other, "cost")
     out["cost_saved_per_year"] = (None if b_cost is None or o_cost is None
                                   else b_cost * n_base - o_cost * n_other)
@@ -157,11 +170,12 @@ def headcount_change(base: Mapping[str, Any], variant: Mapping[str, Any]) -> dic
 def with_staffing(samples: Samples, added: Mapping[str, int], econ: Economics) -> Samples:
     """``samples`` plus the NET_PER_YEAR keys for a variant that changes headcount by ``added``
     (pool -> members): the constant staffing change is subtracted from each replication."""
-    n = len(samples["fte_freed"])  # type: ignore[arg-type]
+    fte = samples["fte_freed"]
+    assert fte is not None  # always computed (labour hours are always known)
     fte_added = float(sum(added.values()))
     out = dict(samples)
-    out["headcount_added_fte"] = np.full(n, fte_added)
-    out["net_fte_freed"] = samples["fte_freed"] - fte_added  # type: ignore[operator]
+    out["headcount_added_fte"] = np.full(len(fte), fte_added)
+    out["net_fte_freed"] = np.asarray(fte - fte_added, dtype=float)
     money = samples.get("reallocatable_money_per_year")
     pay = sum(d * econ.fte_hours_per_year * (econ.hourly_rates.get(p) or 0.0)
               for p, d in added.items())
@@ -171,8 +185,11 @@ def with_staffing(samples: Samples, added: Mapping[str, int], econ: Economics) -
 
 def subtract(a: Samples, b: Samples) -> Samples:
     """``a - b`` key by key (None where either is None)."""
-    return {k: None if a.get(k) is None or b.get(k) is None else a[k] - b[k]  # type: ignore
-            for k in a}
+    out: Samples = {}
+    for k, x in a.items():
+        y = b.get(k)
+        out[k] = None if x is None or y is None else np.asarray(x - y, dtype=float)
+    return out
 
 
 def add_all(samples: Sequence[Samples], keys: Sequence[str]) -> Samples:
@@ -180,7 +197,8 @@ def add_all(samples: Sequence[Samples], keys: Sequence[str]) -> Samples:
     out: Samples = {}
     for k in keys:
         parts = [s.get(k) for s in samples]
-        out[k] = None if any(p is None for p in parts) else np.sum(parts, axis=0)
+        known = [p for p in parts if p is not None]
+        out[k] = None if len(known) < len(parts) else np.sum(known, axis=0)
     return out
 
 

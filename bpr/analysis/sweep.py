@@ -31,7 +31,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -41,15 +40,18 @@ from typing import Any
 
 import numpy as np
 
-from bpr.analysis.savings import FTE_HOURS_PER_YEAR, Run, column, est_dict, estimate
-from bpr.analysis.whatif import annual_volume, default_cases, simulate_variants
+from bpr.analysis.savings import Run, column, est_dict, estimate
+from bpr.analysis.tables import aligned, fmt_est
+from bpr.analysis.variants import simulate_variants
+from bpr.analysis.whatif import yearly_frame
 from bpr.errors import ScenarioError
 from bpr.io.atomic import write_text
 from bpr.model.process import ProcessModel
-from bpr.scenario import REGISTRY, Change, Scenario, apply_scenario, load_scenario, parse_change
-from bpr.sim.results import Estimate
+from bpr.scenario import REGISTRY, Change, Scenario, apply_scenario, load_scenario
+from bpr.sim.kpis import PER_CASE
+from bpr.sim.results import NO_INTERVAL, Estimate, from_json, read_json, write_json
+from bpr.sim.settings import RunSettings, resolve
 from bpr.text import did_you_mean
-from bpr.text import fmt_number as fmt
 
 _INT_RE = re.compile(r"^\d+$")
 _RANGE_RE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
@@ -58,18 +60,39 @@ _FLOAT_RE = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 @dataclass(frozen=True)
 class GridAxis:
-    """One ``--grid`` axis: change type, target, field and the values to try."""
+    """One ``--grid`` axis: change type, target, field and the values to try. ``explicit``:
+    the grid named the field; otherwise ``key`` is the type's ``sweep_key`` and the field used
+    is the type's default for the target (:meth:`bpr.scenario.Change.sweep_field`: a cost
+    change varies a pool's hourly rate or an activity's fixed cost)."""
 
     kind: str
     target: str | None
     key: str
     values: tuple[Any, ...]
+    explicit: bool = False
 
     @property
     def label(self) -> str:
         name = self.kind if self.target is None else f"{self.kind}.{self.target}"
-        cls = REGISTRY[self.kind]
-        return name if self.key == cls.sweep_key or self.kind == "cost" else f"{name}:{self.key}"
+        default = not self.explicit or self.key == REGISTRY[self.kind].sweep_key
+        return name if default else f"{name}:{self.key}"
+
+    def field_for(self, model: ProcessModel) -> str:
+        """The field this axis varies in ``model``."""
+        if self.explicit:
+            return self.key
+        return REGISTRY[self.kind].sweep_field(self.target, model) or self.key
+
+    def to_dict(self) -> dict[str, Any]:
+        """``field`` is null when the grid named none (the change type's default)."""
+        return {"axis": self.label, "type": self.kind, "target": self.target,
+                "field": self.key if self.explicit else None, "values": list(self.values)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GridAxis:
+        kind, key = str(data["type"]), data.get("field")
+        return cls(kind, data.get("target"), str(key or REGISTRY[kind].sweep_key),
+                   tuple(data["values"]), explicit=key is not None)
 
 
 def _scalar(text: str) -> Any:
@@ -91,20 +114,19 @@ def parse_grid(spec: str) -> GridAxis:
     cls = REGISTRY.get(kind)
     if cls is None:
         raise ScenarioError(f"{where}: unknown change type {kind!r}{did_you_mean(kind, REGISTRY)}")
-    key = cls.sweep_key
+    key, explicit = cls.sweep_key, False
     if ":" in target and target.rsplit(":", 1)[1].strip() in cls.keys:
         target, key = (x.strip() for x in target.rsplit(":", 1))
+        explicit = True
     if key is None:
         raise ScenarioError(f"{where}: {kind} has no parameter to sweep; sweepable: "
                             f"{', '.join(k for k, c in REGISTRY.items() if c.sweep_key)}")
-    target = target.strip() or None
-    if cls.target_key is None and target is not None:
+    name = target.strip() or None
+    if cls.target_key is None and name is not None:
         raise ScenarioError(f"{where}: {kind} has no target; write {kind}=VALUES")
-    if cls.target_key is not None and target is None:
+    if cls.target_key is not None and name is None:
         raise ScenarioError(f"{where}: say which {cls.target_key} {kind} changes, e.g. "
                             f"{kind}.NAME=VALUES")
-    if kind == "cost" and ":" not in left:
-        key = "auto"  # hourly_rate for a pool, fixed_cost for an activity
     values: list[Any] = []
     for item in right.split(","):
         if not item.strip():
@@ -119,36 +141,23 @@ def parse_grid(spec: str) -> GridAxis:
             values.append(_scalar(item))
     if not values:
         raise ScenarioError(f"{where}: no values; give a comma list or a range such as 1..6")
-    return GridAxis(kind, target, key, tuple(values))
-
-
-def _entry(axis: GridAxis, value: Any, model: ProcessModel) -> tuple[str, Any]:
-    cls = REGISTRY[axis.kind]
-    key = axis.key
-    if axis.kind == "cost" and key == "auto":
-        key = "hourly_rate" if axis.target in model.pools else "fixed_cost"
-    return key, cls.sweep_value(key, value)
+    return GridAxis(kind, name, key, tuple(values), explicit)
 
 
 def point_changes(scenario: Scenario, axes: Sequence[GridAxis], values: Sequence[Any],
                   model: ProcessModel) -> list[Change]:
-    """The scenario's changes with one grid point's values substituted or appended."""
+    """The scenario's changes with one grid point's values substituted (into the change of the
+    axis's type and target) or appended (a new change), through the change type's hooks."""
     changes = list(scenario.changes)
     for axis, value in zip(axes, values, strict=True):
-        key, v = _entry(axis, value, model)
         cls = REGISTRY[axis.kind]
+        key = axis.field_for(model)
         idx = next((i for i, c in enumerate(changes)
                     if c.kind == axis.kind and c.target() == axis.target), None)
         if idx is not None:
-            data = changes[idx].to_dict()
-            if axis.kind == "cost":
-                data = {k: x for k, x in data.items() if k in ("pool", "activity")}
-            changes[idx] = parse_change(axis.kind, {**data, key: v})
+            changes[idx] = cls.for_sweep(changes[idx], axis.target, key, value)
         else:
-            data = {} if cls.target_key is None else {
-                ("activity" if axis.kind == "cost" and key == "fixed_cost" else cls.target_key):
-                    axis.target}
-            changes.append(parse_change(axis.kind, {**data, key: v}))
+            changes.append(cls.for_sweep(None, axis.target, key, value))
     return changes
 
 
@@ -185,13 +194,29 @@ class SweepResult:
         return [p for p in self.points if p.pareto]
 
     def to_dict(self) -> dict[str, Any]:
-        """The content of ``sweep.json``."""
+        """The content of ``sweep.json`` (``scenario_definition``: the scenario in its file
+        format, from which :meth:`read` rebuilds it)."""
         return {"scenario": self.scenario.name,
-                "grid": [{"axis": a.label, "type": a.kind, "target": a.target, "field": a.key,
-                          "values": list(a.values)} for a in self.axes],
+                "scenario_definition": self.scenario.to_dict(),
+                "grid": [a.to_dict() for a in self.axes],
                 "objectives": list(self.objectives), "settings": self.settings,
                 "currency": self.currency, "points": [p.to_dict() for p in self.points],
                 "pareto": [p.index for p in self.pareto_points], "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "sweep.json") -> SweepResult:
+        """The result :meth:`to_dict` describes."""
+        from bpr.scenario import scenario_from_data
+
+        n = int(data["settings"]["replications"])
+        points = [SweepPoint(int(p["point"]), dict(p["params"]),
+                             {k: None if v is None else Estimate.from_dict(v, n)
+                              for k, v in p["kpis"].items()}, int(p["staff"]), bool(p["pareto"]))
+                  for p in data["points"]]
+        return cls(scenario_from_data(data["scenario_definition"], where),
+                   [GridAxis.from_dict(a) for a in data["grid"]], points,
+                   tuple(data["objectives"]), dict(data["settings"]), data.get("currency"),
+                   [str(x) for x in data.get("notes") or []])
 
     def to_csv(self) -> str:
         """``sweep.csv``: one row per point; every KPI as mean, ci_low and ci_high columns."""
@@ -214,9 +239,18 @@ class SweepResult:
         """Write ``sweep.csv`` and ``sweep.json`` atomically into ``outdir``."""
         out = Path(outdir)
         write_text(out / "sweep.csv", self.to_csv())
-        write_text(out / "sweep.json", json.dumps(self.to_dict(), indent=2, ensure_ascii=False,
-                                                  allow_nan=False) + "\n")
+        write_json(out / "sweep.json", self.to_dict())
         return [out / "sweep.csv", out / "sweep.json"]
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> SweepResult:
+        """The result in ``path``: ``sweep.json`` or the folder holding it (written by
+        :meth:`write`, ``bpr sweep -o OUTDIR``); a one-line BprError otherwise."""
+        p = Path(path)
+        if p.is_dir():
+            p = p / "sweep.json"
+        data = read_json(p, "re-run bpr sweep -o OUTDIR")
+        return from_json(cls.from_dict, data, p, "scenario_definition", str(p))
 
     def table(self) -> str:
         """The printed table: parameters, the objectives' means and CIs, Pareto marks."""
@@ -226,21 +260,18 @@ class SweepResult:
         rows = [["#", *cols, "staff", *kpis, "pareto"]]
         for p in self.points:
             rows.append([str(p.index), *[str(p.params.get(c, "")) for c in cols], str(p.staff),
-                         *[_fmt_ci(p.kpis.get(k)) for k in kpis], "*" if p.pareto else ""])
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+                         *[fmt_est(p.kpis.get(k), star=False) for k in kpis],
+                         "*" if p.pareto else ""])
         lines = [f"Sweep: {self.scenario.name}  ({len(self.points)} points x "
                  f"{self.settings['replications']} replications x {self.settings['cases']} "
                  f"cases, common random numbers)", ""]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                  for r in rows]
+        lines += aligned(rows)
         lines += ["", f"* Pareto-efficient: no other point is better on "
                       f"{' and '.join(self.objectives)}"]
+        if int(self.settings["replications"]) < 2:
+            lines.append(NO_INTERVAL)
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
-
-
-def _fmt_ci(e: Estimate | None) -> str:
-    return "-" if e is None else f"{fmt(e.mean)} [{fmt(e.ci_low)}, {fmt(e.ci_high)}]"
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
@@ -256,9 +287,7 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
 
 def _point_kpis(runs: list[Run], model: ProcessModel, annual: float, fte: float
                 ) -> dict[str, Estimate | None]:
-    out: dict[str, Estimate | None] = {k: estimate(column(runs, k)) for k in
-                                       ("cycle_time_hours", "waiting_time_hours",
-                                        "labour_hours", "cost")}
+    out: dict[str, Estimate | None] = {k: estimate(column(runs, k)) for k in PER_CASE}
     lab = column(runs, "labour_hours")
     out["labour_hours_per_year"] = estimate(None if lab is None else lab * annual)
     rates = {p.name: p.hourly_rate for p in model.pools.values()}
@@ -275,13 +304,18 @@ def _point_kpis(runs: list[Run], model: ProcessModel, annual: float, fte: float
 
 
 def sweep(scenario: Scenario | str | os.PathLike[str], grid: Sequence[str | GridAxis], *,
-          base: ProcessModel | None = None, cases: int | None = None, replications: int = 10,
-          seed: int = 42, workers: int = 1, scheduler: str | None = None,
+          base: ProcessModel | None = None, settings: RunSettings | None = None,
+          cases: int | None = None, replications: int | None = None, seed: int | None = None,
+          workers: int | None = None, scheduler: str | None = None,
           annual_cases: float | None = None, fte_hours_per_year: float | None = None,
-          warmup_cases: int = 0, start: str | None = None,
+          warmup_cases: int | None = None, start: str | None = None,
           progress: Callable[[int, int], None] | None = None) -> SweepResult:
     """Simulate every point of the cartesian ``grid`` (see the module doc) on top of
-    ``scenario``; all points x replications are spread over the executor together."""
+    ``scenario``; all points x replications are spread over the executor together.
+    ``settings`` and the keyword values as in :func:`bpr.analysis.whatif.whatif`."""
+    run = resolve(settings, cases=cases, replications=replications, seed=seed, workers=workers,
+                  scheduler=scheduler, annual_cases=annual_cases,
+                  fte_hours_per_year=fte_hours_per_year, warmup_cases=warmup_cases, start=start)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     model = base if base is not None else scenario.load_base()
@@ -292,8 +326,8 @@ def sweep(scenario: Scenario | str | os.PathLike[str], grid: Sequence[str | Grid
     labels = [a.label for a in axes]
     if len(set(labels)) != len(labels):
         raise ScenarioError(f"--grid: an axis is given twice ({', '.join(labels)})")
-    fte = fte_hours_per_year or scenario.fte_hours_per_year or FTE_HOURS_PER_YEAR
-    annual, _ = annual_volume(model, annual_cases or scenario.annual_cases)
+    econ = yearly_frame(model, scenario, run)
+    annual, fte = econ.annual_cases, econ.fte_hours_per_year
     models, params, volumes = [], [], []
     for combo in itertools.product(*[a.values for a in axes]):
         label = ", ".join(f"{a.label}={v}" for a, v in zip(axes, combo, strict=True))
@@ -306,11 +340,9 @@ def sweep(scenario: Scenario | str | os.PathLike[str], grid: Sequence[str | Grid
                                 line=err.line) from None
         params.append(dict(zip(labels, combo, strict=True)))
         volumes.append(point.volume_factor)
-    cases = default_cases(model) if cases is None else cases
-    results = simulate_variants(models, cases=cases, replications=replications, seed=seed,
-                                warmup_cases=warmup_cases, start=start,
-                                keep_cycle_times=[False] * len(models), workers=workers,
-                                scheduler=scheduler, progress=progress)
+    cases = run.cases_for(model)
+    results = simulate_variants(models, replace(run, cases=cases),
+                                keep_cycle_times=[False] * len(models), progress=progress)
     has_rates = any(p.hourly_rate is not None for p in model.pools.values())
     points = []
     for i, (m, stats) in enumerate(zip(models, results, strict=True)):
@@ -328,13 +360,13 @@ def sweep(scenario: Scenario | str | os.PathLike[str], grid: Sequence[str | Grid
 
     mask = pareto_mask(np.array([[value(p, k) for k in objectives] for p in points]))
     points = [replace(p, pareto=bool(ok)) for p, ok in zip(points, mask, strict=True)]
-    settings = {"cases": int(cases), "replications": int(replications), "seed": int(seed),
-                "warmup_cases": int(warmup_cases), "annual_cases": annual,
-                "fte_hours_per_year": fte, "common_random_numbers": True, "confidence": 0.95}
+    record = {"cases": cases, "replications": run.replications_to_run, "seed": run.seed,
+              "warmup_cases": run.warmup_cases, "annual_cases": annual,
+              "fte_hours_per_year": fte, "common_random_numbers": True, "confidence": 0.95}
     notes = []
     unpriced = [p.name for p in model.pools.values() if p.hourly_rate is None]
     if has_rates and unpriced:
         notes.append(f"pools without an hourly rate are left out of cost_per_case_with_staff: "
                      f"{', '.join(unpriced)}")
-    return SweepResult(scenario, axes, points, objectives, settings, model.currency, notes)
+    return SweepResult(scenario, axes, points, objectives, record, model.currency, notes)
 

@@ -1,18 +1,16 @@
 """What-if analysis: simulate the base (as-is) and a scenario (to-be) with common random numbers
 and estimate the paired differences: per case, per year, in FTE and money, and per change.
 
-``whatif(scenario)`` runs every variant (base, scenario, each change alone, the cumulative
-sequence) for the same replications and seeds on :func:`bpr.sim.parallel.map_ordered` (a local
-process pool, or Dask with ``scheduler``); results do not depend on the executor. See
-:mod:`bpr.analysis.savings` for the definitions, signs and units, and
-:meth:`WhatIfResult.write` for the files written.
+``whatif(scenario)`` builds a named plan of variants (base, scenario, each change alone, the
+cumulative sequence; :func:`plan_variants`), runs each distinct variant for the same
+replications and seeds on :func:`bpr.sim.parallel.map_ordered` (a local process pool, or Dask
+with ``scheduler``) and reads the results by name; results do not depend on the executor. See
+:mod:`bpr.analysis.savings` for the definitions, signs and units, :meth:`WhatIfResult.write`
+for the files written and :meth:`WhatIfResult.read` to load them back.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from bpr.analysis.savings import (
-    FTE_HOURS_PER_YEAR,
     NET_PER_YEAR,
     PER_CASE,
     PER_YEAR,
@@ -39,87 +36,29 @@ from bpr.analysis.savings import (
     to_plain,
     with_staffing,
 )
-from bpr.errors import ScenarioError, SimulationError
+from bpr.analysis.variants import Variant, plan_variants, simulate_variants
+from bpr.errors import BprError, ScenarioError
 from bpr.io.atomic import write_text
 from bpr.model.process import ProcessModel
 from bpr.scenario import Scenario, apply_steps, load_scenario
-from bpr.sim.results import Estimate, ReplicationStats, SimulationResult
+from bpr.sim.results import (
+    Estimate,
+    ReplicationStats,
+    SimulationResult,
+    from_json,
+    read_json,
+    write_json,
+)
+from bpr.sim.settings import DEFAULT_CASES, DEFAULT_REPLICATIONS, RunSettings, resolve
 from bpr.text import fmt_number as fmt
 
+__all__ = ["DEFAULT_CASES", "DEFAULT_REPLICATIONS", "PerCase", "Step", "Variant",
+           "WhatIfResult", "annual_volume", "fmt", "plan_variants", "simulate_variants",
+           "whatif"]
+
 WEEKS_PER_YEAR = 365.25 / 7
-DEFAULT_REPLICATIONS = 10
-DEFAULT_CASES = 1000
-
-
-# -- running variants ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class VariantTask:
-    """One replication of one variant (picklable; run by :func:`run_variant_task`)."""
-
-    variant: int
-    task: Any  # bpr.sim.ReplicationTask
-    keep_cycle_times: bool
-
-
-def run_variant_task(item: VariantTask) -> ReplicationStats:
-    """Run one replication; drop the per-case cycle times unless they are kept (less to send)."""
-    from bpr.sim import run_replication
-
-    stats = run_replication(item.task)
-    if not item.keep_cycle_times:
-        import numpy as np
-
-        stats.cycle_times_hours = np.zeros(0)
-    return stats
-
-
-def simulate_variants(models: Sequence[ProcessModel], *, cases: int, replications: int,
-                      seed: int, warmup_cases: int = 0, start: str | None = None,
-                      keep_cycle_times: Sequence[bool] | None = None, workers: int = 1,
-                      scheduler: str | None = None,
-                      progress: Callable[[int, int], None] | None = None
-                      ) -> list[list[ReplicationStats]]:
-    """Simulate every model for replications 0..R-1 with the same seed (common random numbers);
-    returns, per model, its replications in order. All (model, replication) pairs are spread
-    over the executor together."""
-    from bpr.sim import ReplicationTask
-    from bpr.sim.clock import make_clock
-    from bpr.sim.compiled import compile_model
-
-    if isinstance(cases, bool) or int(cases) != cases or cases < 1:
-        raise SimulationError(f"cases must be a positive whole number, got {cases!r}")
-    if isinstance(replications, bool) or int(replications) != replications or replications < 2:
-        raise SimulationError(f"replications must be at least 2 for confidence intervals, got "
-                              f"{replications!r}")
-    if not 0 <= warmup_cases < cases:
-        raise SimulationError(f"warmup cases must be between 0 and cases - 1, got "
-                              f"{warmup_cases}")
-    first = models[0]
-    default_start = first.observed.first_event if first.observed is not None else None
-    clock = make_clock(start, first.timezone, default_start)
-    keep = list(keep_cycle_times) if keep_cycle_times is not None else [True] * len(models)
-    for m in models:
-        compile_model(m)  # model errors now, before any work
-    items = [VariantTask(v, ReplicationTask(model=m, seed=int(seed), replication=r,
-                                            cases=int(cases), horizon_seconds=None,
-                                            warmup_cases=int(warmup_cases), clock=clock),
-                         keep[v])
-             for v, m in enumerate(models) for r in range(int(replications))]
-    from bpr.sim.parallel import map_ordered
-
-    flat = map_ordered(run_variant_task, items, workers=workers, scheduler=scheduler,
-                       progress=progress)
-    out: list[list[ReplicationStats]] = [[] for _ in models]
-    for item, stats in zip(items, flat, strict=True):
-        out[item.variant].append(stats)
-    return out
-
-
-def default_cases(model: ProcessModel) -> int:
-    """The observed number of cases of the base model, else 1000."""
-    if model.observed is not None and model.observed.cases > 0:
-        return int(model.observed.cases)
-    return DEFAULT_CASES
+OUTPUT_FILES = ("savings.json", "base_kpis.json", "scenario_kpis.json", "cycle_times.csv",
+                "scenario.yaml", "base_model.yaml", "tobe_model.yaml")
 
 
 def annual_volume(model: ProcessModel, override: float | None = None) -> tuple[float, str]:
@@ -136,6 +75,25 @@ def annual_volume(model: ProcessModel, override: float | None = None) -> tuple[f
                             "and a zero inter-arrival time; give annual_cases: in the scenario")
     open_s = model.calendar(model.arrivals.calendar).open_seconds_per_week * WEEKS_PER_YEAR
     return open_s / mean, "arrival rate of the base model"
+
+
+def yearly_frame(model: ProcessModel, scenario: Scenario, run: RunSettings) -> Economics:
+    """The :class:`Economics` of a what-if or sweep: cases per year (the setting, else the
+    scenario file's, else the base model's), FTE hours and the base model's hourly rates."""
+    return Economics(annual_volume(model, _annual_given(scenario, run))[0],
+                     run.fte_hours(scenario.fte_hours_per_year), hourly_rates(model.pools))
+
+
+def _annual_given(scenario: Scenario, run: RunSettings) -> float | None:
+    return run.annual_cases if run.annual_cases is not None else scenario.annual_cases
+
+
+def _annual_source(model: ProcessModel, scenario: Scenario, run: RunSettings) -> str:
+    if run.annual_cases is not None:
+        return "--annual-cases"
+    if scenario.annual_cases is not None:
+        return "annual_cases in the scenario file"
+    return annual_volume(model)[1]
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -156,6 +114,11 @@ class PerCase:
                           "difference": self.difference})
         return {**plain, "significant": self.significant}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], n: int) -> PerCase:
+        base, tobe, diff = (_est(data.get(k), n) for k in ("base", "scenario", "difference"))
+        return cls(base, tobe, diff)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -173,6 +136,20 @@ class Step:
         return {"change": self.index, "type": self.kind, "label": self.label,
                 "alone": to_plain(self.alone), "cumulative": to_plain(self.cumulative),
                 "step": to_plain(self.step)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], n: int) -> Step:
+        return cls(int(data["change"]), str(data["type"]), str(data["label"]),
+                   _ests(data["alone"], n), _ests(data["cumulative"], n),
+                   _ests(data["step"], n))
+
+
+def _est(data: Any, n: int) -> Estimate | None:
+    return None if data is None else Estimate.from_dict(data, n)
+
+
+def _ests(data: dict[str, Any], n: int) -> dict[str, Estimate | None]:
+    return {k: _est(v, n) for k, v in data.items()}
 
 
 @dataclass
@@ -204,6 +181,15 @@ class WhatIfResult:
         """True when no money figure can be given (no hourly rates and no cost data)."""
         return self.per_year.get("reallocatable_money_per_year") is None
 
+    @property
+    def replications(self) -> int:
+        return int(self.settings["replications"])
+
+    @property
+    def has_intervals(self) -> bool:
+        """False with one replication: no confidence interval, nothing is "significant"."""
+        return self.replications >= 2
+
     def significant(self) -> dict[str, bool]:
         """Which differences are distinguishable from zero (the 95% CI excludes 0)."""
         out = {f"per_case.{k}": v.significant for k, v in self.per_case.items()}
@@ -211,8 +197,9 @@ class WhatIfResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The content of ``savings.json``: estimates as ``{mean, ci_low, ci_high}``, units and
-        signs in the key names (see :mod:`bpr.analysis.savings`)."""
+        """The content of ``savings.json``: estimates as ``{mean, ci_low, ci_high}`` (the
+        bounds null with one replication), units and signs in the key names (see
+        :mod:`bpr.analysis.savings` and :data:`bpr.sim.kpis.FIGURES`)."""
         return {
             "scenario": self.scenario.name,
             "description": self.scenario.description,
@@ -239,137 +226,222 @@ class WhatIfResult:
 
     def cycle_times_csv(self) -> str:
         """``variant,replication,case,cycle_time_hours`` for base and scenario (ECDF charts)."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["variant", "replication", "case", "cycle_time_hours"])
-        for variant, result in (("base", self.base), ("scenario", self.tobe)):
-            for rep in result.replications:
-                for i, v in enumerate(rep.cycle_times_hours):
-                    w.writerow([variant, rep.replication, i, repr(float(v))])
-        return buf.getvalue()
+        from bpr.analysis.outdir import cycle_times_csv
+
+        return cycle_times_csv({v: [(r.replication, r.cycle_times_hours)
+                                    for r in res.replications]
+                                for v, res in (("base", self.base), ("scenario", self.tobe))})
+
+    def scenario_text(self) -> str:
+        """The scenario file as written when it still holds these changes, else its data."""
+        from bpr.io.yamlio import dump_yaml
+
+        path = Path(self.scenario.path) if self.scenario.path else None
+        if path is not None and path.is_file():
+            from bpr.scenario import read_scenario
+
+            try:
+                same = read_scenario(path).to_dict() == self.scenario.to_dict()
+            except BprError:
+                same = False
+            if same:
+                return path.read_text(encoding="utf-8")
+        return dump_yaml(self.scenario.to_dict())
 
     def write(self, outdir: str | os.PathLike[str]) -> list[Path]:
         """Write ``savings.json``, ``base_kpis.json``, ``scenario_kpis.json``,
         ``cycle_times.csv``, ``scenario.yaml``, ``base_model.yaml`` and ``tobe_model.yaml`` into
-        ``outdir`` (each atomically); returns the paths."""
-        from bpr.io.yamlio import dump_yaml
+        ``outdir`` (each atomically); returns the paths. :meth:`read` loads them back."""
         from bpr.model.schema import dumps
 
         out = Path(outdir)
-        files = {
-            "savings.json": _json(self.to_dict()),
-            "base_kpis.json": _json(self.base.to_dict()),
-            "scenario_kpis.json": _json(self.tobe.to_dict()),
-            "cycle_times.csv": self.cycle_times_csv(),
-            "scenario.yaml": (Path(self.scenario.path).read_text(encoding="utf-8")
-                              if self.scenario.path and Path(self.scenario.path).is_file()
-                              else dump_yaml(self.scenario.to_dict())),
-            "base_model.yaml": dumps(self.base_model),
-            "tobe_model.yaml": dumps(self.tobe_model),
-        }
+        text = {"cycle_times.csv": self.cycle_times_csv(), "scenario.yaml": self.scenario_text(),
+                "base_model.yaml": dumps(self.base_model),
+                "tobe_model.yaml": dumps(self.tobe_model)}
         written = []
-        for name, text in files.items():
-            write_text(out / name, text)
+        for name in OUTPUT_FILES:
+            if name in text:
+                write_text(out / name, text[name])
+            else:
+                data = {"savings.json": self.to_dict, "base_kpis.json": self.base.to_dict,
+                        "scenario_kpis.json": self.tobe.to_dict}[name]()
+                write_json(out / name, data)
             written.append(out / name)
         return written
 
+    @classmethod
+    def read(cls, outdir: str | os.PathLike[str]) -> WhatIfResult:
+        """The result a :meth:`write` (``bpr whatif -o OUTDIR``) left in ``outdir``:
+        ``read(outdir).to_dict()`` equals the written ``savings.json``. Raises a one-line
+        BprError when the folder is not a what-if output."""
+        from bpr.analysis.outdir import check_outdir, read_cycle_times
+        from bpr.model.files import load_model
+        from bpr.scenario import read_scenario
+
+        out = check_outdir(outdir, OUTPUT_FILES[:3], "bpr whatif")
+        fix = f"re-run bpr whatif -o {out}"
+        savings = read_json(out / "savings.json", fix)
+        for key in ("per_case", "per_year", "settings"):
+            if not isinstance(savings.get(key), dict):
+                raise BprError(f"savings.json has no {key!r} object: not written by bpr "
+                               f"whatif; {fix}", path=str(out / "savings.json"))
+        missing = [f for f in OUTPUT_FILES[3:] if not (out / f).is_file()]
+        if missing:
+            raise BprError(f"incomplete what-if output ({', '.join(missing)} missing); {fix}",
+                           path=str(out))
+        cycle = read_cycle_times(out / "cycle_times.csv")
+        results = []
+        for name, variant in (("base_kpis.json", "base"), ("scenario_kpis.json", "scenario")):
+            data = read_json(out / name, fix)
+            if not isinstance(data.get("kpis"), dict):
+                raise BprError(f"no 'kpis' object: not written by bpr whatif; {fix}",
+                               path=str(out / name))
+            results.append(from_json(SimulationResult.from_dict, data, out / name,
+                                     "replications", cycle.get(variant)))
+        base_model = load_model(out / "base_model.yaml")
+        tobe_model = load_model(out / "tobe_model.yaml")
+        scenario = replace(read_scenario(out / "scenario.yaml"), base_model=base_model)
+        return from_json(_from_savings, savings, out / "savings.json", "per_pool", scenario,
+                         base_model, tobe_model, *results)
+
     def table(self) -> str:
         """A plain-text summary table (what the CLI prints)."""
+        from bpr.analysis.tables import whatif_table
+
         return whatif_table(self)
 
 
-def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def _from_savings(s: dict[str, Any], scenario: Scenario, base_model: ProcessModel,
+                  tobe_model: ProcessModel, base: SimulationResult,
+                  tobe: SimulationResult) -> WhatIfResult:
+    n = int(s["settings"]["replications"])
+    econ = Economics(float(s["annual_cases_base"]), float(s["fte_hours_per_year"]),
+                     {p: None if r is None else float(r) for p, r in s["hourly_rates"].items()})
+    return WhatIfResult(
+        scenario=scenario, base_model=base_model, tobe_model=tobe_model,
+        settings=dict(s["settings"]), economics=econ,
+        annual_cases_source=str(s["annual_cases_source"]),
+        volume_factor=scenario.volume_factor,
+        per_case={k: PerCase.from_dict(v, n) for k, v in s["per_case"].items()},
+        per_year=_ests(s["per_year"], n),
+        per_pool={p: _ests(v, n) for p, v in s["per_pool"].items()},
+        base=base, tobe=tobe,
+        attribution=None if s.get("attribution") is None else [
+            Step.from_dict(x, n) for x in s["attribution"]],
+        interaction=None if s.get("interaction") is None else _ests(s["interaction"], n),
+        notes=[str(x) for x in s.get("notes") or []])
 
 
-# -- the analysis ------------------------------------------------------------------------------
 def _runs(stats: list[ReplicationStats]) -> list[Run]:
     return [Run.from_stats(s) for s in stats]
 
 
+def _factor(scenario: Scenario, indices: Sequence[int]) -> float:
+    """The yearly volume factor of the scenario's changes ``indices`` (their demand changes)."""
+    f = 1.0
+    for i in indices:
+        f *= scenario.changes[i].volume_factor
+    return f
+
+
+# -- the analysis ------------------------------------------------------------------------------
 def whatif(scenario: Scenario | str | os.PathLike[str], *, base: ProcessModel | None = None,
-           cases: int | None = None, replications: int = DEFAULT_REPLICATIONS, seed: int = 42,
-           workers: int = 1, scheduler: str | None = None, annual_cases: float | None = None,
-           fte_hours_per_year: float | None = None, warmup_cases: int = 0,
-           start: str | None = None, attribution: bool = True,
+           settings: RunSettings | None = None, cases: int | None = None,
+           replications: int | None = None, seed: int | None = None,
+           workers: int | None = None, scheduler: str | None = None,
+           annual_cases: float | None = None, fte_hours_per_year: float | None = None,
+           warmup_cases: int | None = None, start: str | None = None,
+           attribution: bool = True,
            progress: Callable[[int, int], None] | None = None) -> WhatIfResult:
     """Compare ``scenario`` with its base model by simulation with common random numbers.
 
-    ``cases`` per replication (default: the base model's observed case count, else 1000);
-    ``replications`` (at least 2) share seeds between variants; ``annual_cases`` and
-    ``fte_hours_per_year`` override the scenario file, which overrides the defaults (the base
-    model's observed cases per year; 1,720 hours). With ``attribution`` every change is also
-    simulated alone and cumulatively (2 x number of changes variants in all).
+    ``settings`` (:class:`~bpr.sim.settings.RunSettings`), with the keyword values that are not
+    None replacing its fields: ``cases`` per replication (default: the base model's observed
+    case count, else 1000); ``replications`` (default 10; with one there are no intervals)
+    share seeds between variants; ``annual_cases`` and ``fte_hours_per_year`` override the
+    scenario file, which overrides the defaults (the base model's observed cases per year;
+    1,720 hours). With ``attribution`` every change is also simulated alone and cumulatively
+    (2 x number of changes variants in all).
     """
+    run = resolve(settings, cases=cases, replications=replications, seed=seed, workers=workers,
+                  scheduler=scheduler, annual_cases=annual_cases,
+                  fte_hours_per_year=fte_hours_per_year, warmup_cases=warmup_cases, start=start)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     model = base if base is not None else scenario.load_base()
     scenario = replace(scenario, base_model=model)
     steps = apply_steps(model, scenario)
-    tobe = steps[-1] if steps else model
-    n = len(scenario.changes)
-    cases = default_cases(model) if cases is None else cases
-    fte = fte_hours_per_year or scenario.fte_hours_per_year or FTE_HOURS_PER_YEAR
-    if fte <= 0:
-        raise ScenarioError(f"fte_hours_per_year must be positive, got {fte}")
-    annual, source = annual_volume(model, annual_cases or scenario.annual_cases)
-    if (annual_cases or scenario.annual_cases) is not None:
-        source = "--annual-cases" if annual_cases else "annual_cases in the scenario file"
-    econ = Economics(annual, fte, hourly_rates(model.pools))
+    plan = plan_variants(model, scenario, steps, attribution and len(scenario.changes) > 0)
+    econ = yearly_frame(model, scenario, run)
+    cases = run.cases_for(model)
 
-    # variants: 0 base, 1..n each change alone, then cumulative 1..k for k = 2..n
-    if attribution and n > 1:
-        alone = [apply_steps(model, scenario.with_changes([c], [scenario.source(i)]))[0]
-                 for i, c in enumerate(scenario.changes)]
-        models = [model, *alone, *steps[1:]]
-    else:
-        models = [model, tobe]
-    keep = [i == 0 or i == len(models) - 1 or (n == 1 and i == 1) for i in range(len(models))]
-    results = simulate_variants(models, cases=cases, replications=replications, seed=seed,
-                                warmup_cases=warmup_cases, start=start, keep_cycle_times=keep,
-                                workers=workers, scheduler=scheduler, progress=progress)
-    base_runs = _runs(results[0])
-    tobe_runs = _runs(results[-1])
-    volume = scenario.volume_factor
-    total, pools = paired_samples(base_runs, tobe_runs, econ, volume)
-    hired = headcount_change(model.pools, tobe.pools)
-    total = with_staffing(total, hired, econ)
+    distinct: dict[tuple[int, ...], ProcessModel] = {}
+    for v in plan.values():
+        distinct.setdefault(v.changes, v.model)
+    order = list(distinct)
+    keep = {plan["base"].changes, plan["scenario"].changes}
+    stats = simulate_variants([distinct[c] for c in order], replace(run, cases=cases),
+                              keep_cycle_times=[c in keep for c in order], progress=progress)
+    runs = {c: _runs(s) for c, s in zip(order, stats, strict=True)}
+    base_runs = runs[()]
 
-    per_case: dict[str, PerCase] = {}
-    for key in PER_CASE:
-        b, t = column(base_runs, key), column(tobe_runs, key)
-        per_case[key] = PerCase(estimate(b), estimate(t), estimate(total[key]))
+    def saving(name: str) -> tuple[Samples, dict[str, Samples]]:
+        v = plan[name]
+        total, pools = paired_samples(base_runs, runs[v.changes], econ,
+                                      _factor(scenario, v.changes))
+        return with_staffing(total, headcount_change(model.pools, v.model.pools), econ), pools
+
+    total, pools = saving("scenario")
+    tobe_runs = runs[plan["scenario"].changes]
+    per_case = {k: PerCase(estimate(column(base_runs, k)), estimate(column(tobe_runs, k)),
+                           estimate(total[k])) for k in PER_CASE}
     per_year = {k: estimate(total[k]) for k in (*PER_YEAR, *NET_PER_YEAR)}
     per_pool = {p: estimates(s) for p, s in pools.items()}
+    steps_out, interaction = _attribution(scenario, saving, total) if attribution else (
+        None, None)
 
-    steps_out: list[Step] | None = [] if attribution else None
-    interaction: dict[str, Estimate | None] | None = None
-    if attribution and n >= 1:
-        keys = [*PER_CASE, *PER_YEAR, *NET_PER_YEAR]
-        if n == 1:
-            alone_s = [total]
-            cum_s = [total]
-        else:
-            def staffed(i: int, indices: Sequence[int] | range) -> Samples:
-                return with_staffing(
-                    paired_samples(base_runs, _runs(results[i]), econ,
-                                   _factor(scenario, indices))[0],
-                    headcount_change(model.pools, models[i].pools), econ)
+    tobe = plan["scenario"].model
+    hired = headcount_change(model.pools, tobe.pools)
+    notes = _notes(run, econ, per_year, hired)
+    record = {"cases": cases, "replications": run.replications_to_run, "seed": run.seed,
+              "warmup_cases": run.warmup_cases, "variants_simulated": len(order),
+              "common_random_numbers": True, "confidence": 0.95}
+    base_res = SimulationResult(model.name, {**record, "variant": "base"}, stats[0])
+    tobe_res = SimulationResult(tobe.name, {**record, "variant": "scenario"},
+                                stats[order.index(plan["scenario"].changes)])
+    source = _annual_source(model, scenario, run)
+    return WhatIfResult(scenario=scenario, base_model=model, tobe_model=tobe, settings=record,
+                        economics=econ, annual_cases_source=source,
+                        volume_factor=scenario.volume_factor, per_case=per_case,
+                        per_year=per_year, per_pool=per_pool, base=base_res, tobe=tobe_res,
+                        attribution=steps_out, interaction=interaction, notes=notes)
 
-            alone_s = [staffed(1 + i, [i]) for i in range(n)]
-            cum_s = [alone_s[0]] + [staffed(1 + n + k, range(k + 2)) for k in range(n - 1)]
-        steps_out = []
-        prev: Samples | None = None
-        for i, change in enumerate(scenario.changes):
-            step = cum_s[i] if prev is None else subtract(cum_s[i], prev)
-            prev = cum_s[i]
-            steps_out.append(Step(i + 1, change.kind, change.describe(),
-                                  estimates({k: alone_s[i][k] for k in keys}),
-                                  estimates({k: cum_s[i][k] for k in keys}),
-                                  estimates({k: step[k] for k in keys})))
-        summed = add_all(alone_s, keys)
-        interaction = estimates(subtract({k: total[k] for k in keys}, summed))
 
+def _attribution(scenario: Scenario, saving: Callable[[str], tuple[Samples, Any]],
+                 total: Samples) -> tuple[list[Step], dict[str, Estimate | None] | None]:
+    """Each change alone and as a step of the sequence, and the interaction (total minus the
+    sum of the changes alone)."""
+    n = len(scenario.changes)
+    if n == 0:
+        return [], None
+    keys = [*PER_CASE, *PER_YEAR, *NET_PER_YEAR]
+    alone = [saving(f"alone {i + 1}")[0] for i in range(n)]
+    cumulative = [saving(f"steps 1-{i + 1}")[0] for i in range(n)]
+    out = []
+    prev: Samples | None = None
+    for i, change in enumerate(scenario.changes):
+        step = cumulative[i] if prev is None else subtract(cumulative[i], prev)
+        prev = cumulative[i]
+        out.append(Step(i + 1, change.kind, change.describe(),
+                        estimates({k: alone[i][k] for k in keys}),
+                        estimates({k: cumulative[i][k] for k in keys}),
+                        estimates({k: step[k] for k in keys})))
+    interaction = estimates(subtract({k: total[k] for k in keys}, add_all(alone, keys)))
+    return out, interaction
+
+
+def _notes(run: RunSettings, econ: Economics, per_year: dict[str, Estimate | None],
+           hired: dict[str, int]) -> list[str]:
     notes = []
     if per_year["cost_saved_per_year"] is None:
         notes.append("the model has no cost data: labour hours only")
@@ -377,97 +449,15 @@ def whatif(scenario: Scenario | str | os.PathLike[str], *, base: ProcessModel | 
     if missing and per_year["reallocatable_money_per_year"] is not None:
         notes.append(f"pools without an hourly rate are left out of the money figures: "
                      f"{', '.join(missing)}")
-    if warmup_cases:
+    if run.warmup_cases:
         notes.append("per-pool hours count instances started after the warm-up")
     if hired:
         change = ", ".join(f"{p} {d:+d}" for p, d in hired.items())
         notes.append(f"the scenario changes headcount ({change}); simulated costs count busy "
                      f"time only, so quote the net figures, which count each member as one "
-                     f"FTE of {fmt(fte)} h a year")
+                     f"FTE of {fmt(econ.fte_hours_per_year)} h a year")
         unpaid = [p for p in hired if econ.hourly_rates.get(p) is None]
         if unpaid and per_year["reallocatable_money_per_year"] is not None:
             notes.append(f"net money leaves out the pay of pools without an hourly rate: "
                          f"{', '.join(unpaid)}")
-    settings = {"cases": int(cases), "replications": int(replications), "seed": int(seed),
-                "warmup_cases": int(warmup_cases), "variants_simulated": len(models),
-                "common_random_numbers": True, "confidence": 0.95}
-    base_res = SimulationResult(model.name, {**settings, "variant": "base"}, results[0])
-    tobe_res = SimulationResult(tobe.name, {**settings, "variant": "scenario"}, results[-1])
-    return WhatIfResult(scenario=scenario, base_model=model, tobe_model=tobe, settings=settings,
-                        economics=econ, annual_cases_source=source, volume_factor=volume,
-                        per_case=per_case, per_year=per_year, per_pool=per_pool, base=base_res,
-                        tobe=tobe_res, attribution=steps_out, interaction=interaction,
-                        notes=notes)
-
-
-def _factor(scenario: Scenario, indices: Sequence[int] | range) -> float:
-    f = 1.0
-    for i in indices:
-        f *= float(getattr(scenario.changes[i], "volume_factor", 1.0))
-    return f
-
-
-# -- the printed table -----------------------------------------------------------------------------
-_LABELS = {"cycle_time_hours": "cycle time (hours)", "waiting_time_hours": "waiting time (hours)",
-           "labour_hours": "labour (hours)", "cost": "cost"}
-
-
-def fmt_est(est: Estimate | None) -> str:
-    if est is None:
-        return "-"
-    star = " *" if significant(est) else ""
-    return f"{fmt(est.mean)} [{fmt(est.ci_low)}, {fmt(est.ci_high)}]{star}"
-
-
-def whatif_table(r: WhatIfResult) -> str:
-    cur = f" ({r.currency})" if r.currency else ""
-    s = r.settings
-    lines = [f"What-if: {r.scenario.name}  (base: {r.base_model.name}; {s['replications']} "
-             f"replications x {s['cases']} cases, common random numbers)", ""]
-    rows = [("per case", "base", "scenario", "difference [95% CI]")]
-    for k, v in r.per_case.items():
-        label = _LABELS[k] + (cur if k == "cost" else "")
-        rows.append((label, fmt(v.base.mean if v.base else None),
-                     fmt(v.scenario.mean if v.scenario else None), fmt_est(v.difference)))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
-    e = r.economics
-    lines += ["", f"per year  ({fmt(e.annual_cases)} cases/year, {r.annual_cases_source}"
-              + (f"; scenario {fmt(e.annual_cases * r.volume_factor)}" if r.volume_factor != 1
-                 else "") + f"; 1 FTE = {fmt(e.fte_hours_per_year)} h)"]
-    year_labels = {"labour_hours_freed_per_year": "labour hours freed",
-                   "fte_freed": "FTE freed",
-                   "cost_saved_per_year": f"cost saved{cur}",
-                   "reallocatable_money_per_year": f"money to reallocate{cur}"}
-    if r.per_year.get("headcount_added_fte") is not None and \
-            r.per_year["headcount_added_fte"].mean != 0:
-        year_labels.update({"headcount_added_fte": "headcount added (FTE)",
-                            "net_fte_freed": "net FTE freed",
-                            "net_money_to_reallocate_per_year": f"net money to reallocate{cur}"})
-    w = max(len(x) for x in year_labels.values())
-    for k, label in year_labels.items():
-        est = r.per_year.get(k)
-        text = fmt_est(est) if est is not None else "- (hours only)"
-        lines.append(f"{label.ljust(w)}  {text}")
-    if r.per_pool:
-        lines += ["", "by pool: labour hours freed per year / money to reallocate" + cur]
-        for p, ests in r.per_pool.items():
-            lines.append(f"  {p}: {fmt_est(ests['labour_hours_freed_per_year'])} / "
-                         f"{fmt_est(ests['reallocatable_money_per_year'])}")
-    if r.attribution:
-        lines += ["", "by change (labour hours freed per year; cycle time difference in hours)",
-                  "  #  change: alone | step in the sequence"]
-        for st in r.attribution:
-            lab = "labour_hours_freed_per_year"
-            lines.append(f"  {st.index}  {st.label}: {fmt_est(st.alone[lab])}"
-                         f" | {fmt_est(st.step['labour_hours_freed_per_year'])};  cycle "
-                         f"{fmt_est(st.alone['cycle_time_hours'])} | "
-                         f"{fmt_est(st.step['cycle_time_hours'])}")
-        if r.interaction is not None:
-            lines.append(f"  interaction (total - sum of changes alone): labour "
-                         f"{fmt_est(r.interaction['labour_hours_freed_per_year'])}; cycle "
-                         f"{fmt_est(r.interaction['cycle_time_hours'])}")
-    lines += ["", "* distinguishable from zero (the 95% confidence interval excludes 0)"]
-    lines += [f"note: {n}" for n in r.notes]
-    return "\n".join(lines) + "\n"
+    return notes

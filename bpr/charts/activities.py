@@ -8,7 +8,7 @@ from typing import Any
 
 from bpr.charts.bars import draw_paired, paired_rows
 from bpr.charts.data import kpi_pair
-from bpr.charts.style import check_path, new_figure, save, styled
+from bpr.charts.style import check_path, interval_caption, label, new_figure, save, styled
 
 
 def activity_waiting(source: Any, scenario: Any = None, *, top: int | None = 15,
@@ -29,15 +29,18 @@ def activity_waiting(source: Any, scenario: Any = None, *, top: int | None = 15,
                        top=top)
     if not rows:
         raise ValueError("no activity waiting times to draw")
+    groups = [base["kpis"].get("activity_waiting_hours") or {},
+              {} if other is None else other["kpis"].get("activity_waiting_hours") or {}]
+    caption = interval_caption("whiskers", [e for g in groups for e in g.values()])
     with styled():
         fig = new_figure(max(2.4, 0.5 + 0.42 * len(rows)))
         ax = fig.add_subplot()
         draw_paired(ax, rows, "wait", lambda s: "\n".join(textwrap.wrap(s, 28)[:2]),
                     show_scenario=other is not None)
-        ax.set_xlabel("mean waiting time before the activity, per instance (hours)")
+        ax.set_xlabel(label("activity_waiting_hours"))
         ax.set_xlim(left=0)
         ax.set_title(title or ("Waiting time per activity: as-is vs to-be" if other is not None
                                else "Waiting time per activity"))
-        ax.set_title("whiskers: 95% confidence intervals", loc="right", fontsize=7,
+        ax.set_title(caption, loc="right", fontsize=7,
                      fontweight="normal", color="#8c8c8c")
     return save(fig, path)

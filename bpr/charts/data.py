@@ -1,4 +1,5 @@
-"""What the charts and the report read from a ``bpr whatif`` output folder (OUTDIR).
+"""What the charts read from a ``bpr whatif`` output folder (OUTDIR) as plain dicts, and how they
+find their data in a result object, its dict or such a folder.
 
 :func:`load_whatif` reads ``savings.json``, ``base_kpis.json``, ``scenario_kpis.json``,
 ``cycle_times.csv``, ``scenario.yaml``, ``base_model.yaml`` and ``tobe_model.yaml`` (see
@@ -9,8 +10,6 @@ A folder that is not a what-if output gives one :class:`~bpr.errors.BprError` li
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from bpr.analysis.outdir import check_outdir
+from bpr.analysis.outdir import read_cycle_times as read_variant_cycle_times
 from bpr.errors import BprError
+from bpr.sim.results import read_json
 
 REQUIRED = ("savings.json", "base_kpis.json", "scenario_kpis.json")
 VARIANTS = ("base", "scenario")
@@ -42,56 +44,24 @@ class WhatIfData:
 
 
 def _json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise BprError(f"cannot read it ({err.__class__.__name__}); re-run bpr whatif -o "
-                       f"{path.parent}", path=str(path)) from None
-    except json.JSONDecodeError as err:
-        raise BprError(f"not valid JSON (line {err.lineno}): the file is damaged; re-run the "
-                       f"command that wrote it", path=str(path)) from None
-    if not isinstance(data, dict):
-        raise BprError("expected a JSON object; re-run the command that wrote it",
-                       path=str(path))
-    return data
+    return read_json(path, "re-run the command that wrote it")
 
 
 def read_cycle_times(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """``cycle_times.csv`` (variant, replication, case, cycle_time_hours) -> hours by variant."""
-    values: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    p = Path(path)
-    try:
-        with p.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is None or not {"variant", "cycle_time_hours"} <= set(
-                    reader.fieldnames):
-                raise BprError("expected the columns variant and cycle_time_hours; re-run "
-                               "bpr whatif", path=str(p))
-            for n, row in enumerate(reader, start=2):
-                try:
-                    values.setdefault(row["variant"], []).append(float(row["cycle_time_hours"]))
-                except (TypeError, ValueError):
-                    raise BprError(f"cycle_time_hours is not a number: "
-                                   f"{row.get('cycle_time_hours')!r}; re-run bpr whatif",
-                                   path=str(p), line=n) from None
-    except OSError as err:
-        raise BprError(f"cannot read it ({err.__class__.__name__})", path=str(p)) from None
-    return {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    """``cycle_times.csv`` (variant, replication, case, cycle_time_hours) -> hours by variant
+    (replications in order)."""
+    by_rep = read_variant_cycle_times(path)
+    out = {v: np.zeros(0) for v in VARIANTS}
+    for variant, reps in by_rep.items():
+        out[variant] = (np.concatenate([reps[r] for r in sorted(reps)]) if reps
+                        else np.zeros(0))
+    return out
 
 
 def load_whatif(outdir: str | os.PathLike[str]) -> WhatIfData:
-    """Read a what-if output folder (see the module doc)."""
-    out = Path(outdir)
-    if not out.exists():
-        raise BprError("no such folder; give the folder written by bpr whatif -o OUTDIR",
-                       path=str(out))
-    if not out.is_dir():
-        raise BprError("not a folder; give the folder written by bpr whatif -o OUTDIR",
-                       path=str(out))
-    missing = [f for f in REQUIRED if not (out / f).is_file()]
-    if missing:
-        raise BprError(f"not a bpr whatif output ({', '.join(missing)} missing); run "
-                       f"bpr whatif SCENARIO -o {out} first", path=str(out))
+    """Read a what-if output folder as plain dicts (see the module doc); for the typed result
+    use :meth:`bpr.analysis.whatif.WhatIfResult.read`."""
+    out = check_outdir(outdir, REQUIRED, "bpr whatif")
     savings = _json(out / "savings.json")
     for key in ("per_case", "per_year", "settings"):
         if not isinstance(savings.get(key), dict):
@@ -107,20 +77,21 @@ def load_whatif(outdir: str | os.PathLike[str]) -> WhatIfData:
     ct_path = out / "cycle_times.csv"
     cycle = read_cycle_times(ct_path) if ct_path.is_file() else {
         v: np.zeros(0) for v in VARIANTS}
-    data = WhatIfData(out, savings, kpis["base_kpis.json"], kpis["scenario_kpis.json"], cycle)
+    found = WhatIfData(out, savings, kpis["base_kpis.json"], kpis["scenario_kpis.json"], cycle)
     if (out / "scenario.yaml").is_file():
-        data.scenario_text = (out / "scenario.yaml").read_text(encoding="utf-8",
-                                                               errors="replace")
-    for attr, name in (("base_model", "base_model.yaml"), ("tobe_model", "tobe_model.yaml")):
-        if (out / name).is_file():
-            from bpr.model.files import load_model
+        found.scenario_text = (out / "scenario.yaml").read_text(encoding="utf-8",
+                                                                errors="replace")
+    from bpr.model.files import load_model
 
-            setattr(data, attr, load_model(out / name))
+    if (out / "base_model.yaml").is_file():
+        found.base_model = load_model(out / "base_model.yaml")
+    if (out / "tobe_model.yaml").is_file():
+        found.tobe_model = load_model(out / "tobe_model.yaml")
     if (out / "sweep.json").is_file():
-        data.sweep = _json(out / "sweep.json")
+        found.sweep = _json(out / "sweep.json")
     if (out / "fidelity.json").is_file():
-        data.fidelity = _json(out / "fidelity.json")
-    return data
+        found.fidelity = _json(out / "fidelity.json")
+    return found
 
 
 def cycle_times(source: Any) -> dict[str, np.ndarray]:

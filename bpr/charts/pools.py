@@ -7,7 +7,7 @@ from typing import Any
 
 from bpr.charts.bars import draw_paired, paired_rows
 from bpr.charts.data import kpi_pair
-from bpr.charts.style import check_path, new_figure, save, styled
+from bpr.charts.style import check_path, interval_caption, label, new_figure, save, styled
 
 
 def pool_utilisation(source: Any, scenario: Any = None, *, title: str | None = None,
@@ -25,6 +25,9 @@ def pool_utilisation(source: Any, scenario: Any = None, *, title: str | None = N
                        scale=100.0)
     if not rows:
         raise ValueError("the model has no resource pools: no utilisation to draw")
+    groups = [base["kpis"].get("pool_utilisation") or {},
+              {} if other is None else other["kpis"].get("pool_utilisation") or {}]
+    caption = interval_caption("whiskers", [e for g in groups for e in g.values()])
     with styled():
         fig = new_figure(max(2.2, 0.7 + 0.5 * len(rows)))
         ax = fig.add_subplot()
@@ -32,9 +35,9 @@ def pool_utilisation(source: Any, scenario: Any = None, *, title: str | None = N
         ax.axvline(100, color="#999999", lw=0.8, ls=":")
         hi = max([100.0] + [e[2] for r in rows for e in r[1:] if e is not None])
         ax.set_xlim(0, hi * 1.05)
-        ax.set_xlabel("utilisation (% of the pool's open hours)")
+        ax.set_xlabel(label("pool_utilisation").replace("%", "% of the pool's open hours"))
         ax.set_title(title or ("Pool utilisation: as-is vs to-be" if other is not None
                                else "Pool utilisation"))
-        ax.set_title("whiskers: 95% confidence intervals", loc="right", fontsize=7,
+        ax.set_title(caption, loc="right", fontsize=7,
                      fontweight="normal", color="#8c8c8c")
     return save(fig, path)

@@ -22,6 +22,7 @@ from bpr.charts.style import (
     WHISKER,
     check_path,
     est,
+    interval_caption,
     label,
     new_figure,
     nice_number,
@@ -29,14 +30,17 @@ from bpr.charts.style import (
     save,
     styled,
 )
+from bpr.sim.kpis import FIGURES, NET_GROUP, PER_CASE_GROUP, PER_YEAR_GROUP, figures_of
 
-PER_YEAR_KEYS = ("labour_hours_freed_per_year", "fte_freed", "cost_saved_per_year",
-                 "reallocatable_money_per_year", "headcount_added_fte", "net_fte_freed",
-                 "net_money_to_reallocate_per_year")
-PER_CASE_KEYS = ("cycle_time_hours", "waiting_time_hours", "labour_hours", "cost")
+#: Short names for the figures people ask for most (the keys of bpr.sim.kpis.FIGURES work too).
 ALIASES = {"hours": "labour_hours_freed_per_year", "money": "reallocatable_money_per_year",
            "fte": "fte_freed", "cost": "cost_saved_per_year", "net_fte": "net_fte_freed",
            "net_money": "net_money_to_reallocate_per_year"}
+
+
+def _measures() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The per-year (and net) and the per-case figure keys a waterfall can draw."""
+    return figures_of(PER_YEAR_GROUP, NET_GROUP), figures_of(PER_CASE_GROUP)
 
 
 def waterfall_data(savings: Any, measure: str = "hours") -> dict[str, Any]:
@@ -49,20 +53,22 @@ def waterfall_data(savings: Any, measure: str = "hours") -> dict[str, Any]:
     """
     data = plain(savings)
     key = ALIASES.get(measure, measure)
-    if key not in PER_YEAR_KEYS and key not in PER_CASE_KEYS:
+    per_year, per_case = _measures()
+    if key not in per_year and key not in per_case:
         raise ValueError(f"unknown measure {measure!r}; use one of "
-                         f"{', '.join([*ALIASES, *PER_YEAR_KEYS, *PER_CASE_KEYS])}")
-    if key in PER_YEAR_KEYS:
-        total = est(data["per_year"].get(key))
-    else:
-        total = est(data["per_case"][key]["difference"])
+                         f"{', '.join([*ALIASES, *per_year, *per_case])}")
+    total_est = (data["per_year"].get(key) if key in per_year
+                 else data["per_case"][key]["difference"])
+    total = est(total_est)
     if total is None:
         raise ValueError(f"{key} is not available for this scenario (no cost data: hours only)")
+    step_ests = []
     steps = []
     start = 0.0
     scale = max([abs(x) for x in total] + [1e-300])
     for step in data.get("attribution") or []:
-        e = est(step["step"].get(key))
+        step_ests.append(step["step"].get(key))
+        e = est(step_ests[-1])
         if e is None:
             raise ValueError(f"{key} is missing for change {step['change']}")
         e = _clean(e, scale)
@@ -70,8 +76,9 @@ def waterfall_data(savings: Any, measure: str = "hours") -> dict[str, Any]:
                       "start": start, "mean": e[0], "ci_low": e[1], "ci_high": e[2]})
         start += e[0]
     return {"key": key, "currency": data.get("currency"), "steps": steps,
+            "caption": interval_caption("whiskers", [total_est, *step_ests]),
             "total": {"mean": total[0], "ci_low": total[1], "ci_high": total[2]},
-            "good_sign": 1.0 if key in PER_YEAR_KEYS else -1.0}
+            "good_sign": float(FIGURES[key].good)}
 
 
 def savings_waterfall(savings: Any, *, measure: str = "hours", title: str | None = None,
@@ -124,7 +131,7 @@ def savings_waterfall(savings: Any, *, measure: str = "hours", title: str | None
             ax.set_ylim(top=0)
         ax.set_title(title or f"{label(key, d['currency']).split(' (')[0].capitalize()}, "
                               f"by change")
-        ax.set_title("whiskers: 95% confidence intervals", loc="right", fontsize=7,
+        ax.set_title(d["caption"], loc="right", fontsize=7,
                      fontweight="normal", color=NEUTRAL)
     return save(fig, path)
 

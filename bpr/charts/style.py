@@ -31,7 +31,7 @@ TITLE_SIZE = 11.0
 WIDTH_IN = 7.5  # inches; fits an A4/Letter page with margins
 DPI = 150
 
-_RC = {
+_RC: dict[str, Any] = {
     "font.size": FONT_SIZE,
     "axes.titlesize": TITLE_SIZE,
     "axes.titleweight": "bold",
@@ -52,32 +52,16 @@ _RC = {
 }
 _FORMATS = {".png": "png", ".svg": "svg"}
 
-#: Human labels with units for the estimates in savings.json / sweep.json.
-MEASURES: dict[str, str] = {
-    "labour_hours_freed_per_year": "labour hours freed per year (h)",
-    "fte_freed": "FTE freed",
-    "cost_saved_per_year": "cost saved per year",
-    "reallocatable_money_per_year": "money to reallocate per year",
-    "cycle_time_hours": "mean cycle time per case (h)",
-    "waiting_time_hours": "mean waiting time per case (h)",
-    "labour_hours": "labour hours per case (h)",
-    "cost": "cost per case",
-    "cost_per_case_with_staff": "cost per case incl. staff pay",
-    "labour_hours_per_year": "labour hours per year (h)",
-    "headcount_added_fte": "headcount added (FTE)",
-    "net_fte_freed": "net FTE freed (after added staff)",
-    "net_money_to_reallocate_per_year": "net money to reallocate per year (after added staff)",
-}
-MONEY = ("cost_saved_per_year", "reallocatable_money_per_year", "cost",
-         "cost_per_case_with_staff", "net_money_to_reallocate_per_year")
-
-
 def label(key: str, currency: str | None = None) -> str:
-    """The axis label of ``key`` with its unit (money in ``currency`` when known)."""
-    text = MEASURES.get(key, key.replace("_", " "))
-    if key in MONEY:
-        text += f" ({currency})" if currency else " (currency)"
-    return text
+    """The axis label of ``key`` with its unit (money in ``currency`` when known), from the
+    registries of :mod:`bpr.sim.kpis` (a savings figure or a KPI)."""
+    from bpr.sim.kpis import FIGURES, KPIS
+
+    if key in FIGURES:
+        return FIGURES[key].title(currency)
+    if key in KPIS:
+        return KPIS[key].heading(currency)
+    return key.replace("_", " ")
 
 
 @contextmanager
@@ -88,7 +72,7 @@ def styled() -> Iterator[None]:
     selected here, so a notebook's inline backend keeps working."""
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]  # keys are rc names
         yield
 
 
@@ -130,12 +114,35 @@ def _metadata(fmt: str | None) -> dict[str, Any]:
 
 
 def est(d: Mapping[str, Any] | Any | None) -> tuple[float, float, float] | None:
-    """``(mean, ci_low, ci_high)`` of an Estimate or a ``{mean, ci_low, ci_high}`` dict."""
+    """``(mean, ci_low, ci_high)`` of an Estimate or a ``{mean, ci_low, ci_high}`` dict; without
+    an interval (one replication) both bounds are the mean, so no whisker is drawn."""
     if d is None:
         return None
     if isinstance(d, Mapping):
-        return float(d["mean"]), float(d["ci_low"]), float(d["ci_high"])
-    return float(d.mean), float(d.ci_low), float(d.ci_high)
+        mean, lo, hi = d["mean"], d.get("ci_low"), d.get("ci_high")
+    else:
+        mean, lo, hi = d.mean, d.ci_low, d.ci_high
+    mean = float(mean)
+    if lo is None or hi is None:
+        return mean, mean, mean
+    return mean, float(lo), float(hi)
+
+
+def has_interval(d: Mapping[str, Any] | Any | None) -> bool:
+    """True when an estimate (or its dict) has a confidence interval."""
+    if d is None:
+        return False
+    if isinstance(d, Mapping):
+        return d.get("ci_low") is not None and d.get("ci_high") is not None
+    return d.ci_low is not None and d.ci_high is not None
+
+
+def interval_caption(kind: str, estimates: Any) -> str:
+    """The right-hand caption on intervals: ``"<kind>: 95% confidence intervals"``, or that
+    there are none (one replication) when no estimate has one."""
+    if any(has_interval(e) for e in estimates):
+        return f"{kind}: 95% confidence intervals"
+    return "no intervals: one replication"
 
 
 def plain(obj: Any) -> Any:

@@ -14,6 +14,7 @@ from bpr.charts.style import (
     NEUTRAL,
     check_path,
     est,
+    interval_caption,
     label,
     new_figure,
     plain,
@@ -29,6 +30,7 @@ def pareto_data(sweep: Any) -> dict[str, Any]:
     objectives = list(data.get("objectives") or ["cycle_time_hours", "labour_hours"])
     ykey = objectives[1] if len(objectives) > 1 else "labour_hours"
     points = []
+    caption = interval_caption("lines", [e for p in data["points"] for e in p["kpis"].values()])
     for p in data["points"]:
         x, y = est(p["kpis"].get("cycle_time_hours")), est(p["kpis"].get(ykey))
         if x is None or y is None:
@@ -36,7 +38,7 @@ def pareto_data(sweep: Any) -> dict[str, Any]:
         points.append({"point": int(p["point"]), "params": dict(p.get("params") or {}),
                        "x": x, "y": y, "pareto": bool(p.get("pareto"))})
     return {"ykey": ykey, "currency": data.get("currency"), "points": points,
-            "objectives": objectives}
+            "objectives": objectives, "caption": caption}
 
 
 def sweep_pareto(sweep: Any, *, annotate: bool = True, title: str | None = None,
@@ -83,6 +85,6 @@ def sweep_pareto(sweep: Any, *, annotate: bool = True, title: str | None = None,
         note = "" if len(d["objectives"]) == 2 else (
             f" (efficient on {', '.join(d['objectives'])})")
         ax.set_title(title or f"Sweep: cycle time vs {label(d['ykey']).split(' (')[0]}{note}")
-        ax.set_title("lines: 95% confidence intervals", loc="right", fontsize=7,
+        ax.set_title(d["caption"], loc="right", fontsize=7,
                      fontweight="normal", color=NEUTRAL)
     return save(fig, path)

@@ -7,10 +7,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, seed_option
+from bpr.cli.options import echo_json, json_option, quiet_option, run_options
+
+if TYPE_CHECKING:
+    from bpr.sim.settings import RunSettings
 
 
 @click.command()
@@ -55,18 +59,16 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
 @click.argument("test_log", type=click.Path(dir_okay=False))
-@click.option("--replications", "-r", type=int, default=10, show_default=True,
-              help="Number of simulated logs compared with the test log.")
-@seed_option
-@click.option("--workers", "-w", type=int, default=1, show_default=True,
-              help="Replications run in parallel processes (results do not depend on it).")
+@run_options("replications", "seed", "workers",
+             help={"replications": "Number of simulated logs compared with the test log "
+                                   "[default: 10]."})
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the result as JSON to this file (e.g. WHATIF_OUT/fidelity.json, "
                    "which bpr report picks up).")
 @json_option
 @quiet_option
-def validate(model_path: str, test_log: str, replications: int, seed: int, workers: int,
-             output: str | None, as_json: bool, quiet: bool) -> None:
+def validate(model_path: str, test_log: str, settings: RunSettings, output: str | None,
+             as_json: bool, quiet: bool) -> None:
     """Simulate MODEL as many cases as TEST_LOG has and measure how close it comes.
 
     Prints the literature's five distances (mean and std over the replications) and a
@@ -80,8 +82,7 @@ def validate(model_path: str, test_log: str, replications: int, seed: int, worke
     model = load_model(model_path)
     log = read_log(test_log)
     with Progress("validating", quiet=quiet or as_json) as bar:
-        report = run_validate(model, log, replications=replications, seed=seed,
-                              workers=workers, progress=bar.update)
+        report = run_validate(model, log, settings=settings, progress=bar.update)
     if output is not None:
         import json
 

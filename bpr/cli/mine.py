@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, seed_option, warn
+from bpr.cli.options import echo_json, json_option, quiet_option, run_options, warn
 from bpr.discovery.options import ALGORITHMS, MiningOptions
 from bpr.progress import Progress, fill
+
+if TYPE_CHECKING:
+    from bpr.sim.settings import RunSettings
 
 _UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
@@ -45,16 +48,16 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
                    "log (the latest 20% of events), then mine the whole log with them.")
 @click.option("--budget", default=None, metavar="TIME",
               help="Time limit for --calibrate, e.g. 120s, 5m, 1h  [default: 120s].")
-@seed_option
-@click.option("--workers", "-w", type=int, default=1, show_default=True,
-              help="With --calibrate: candidates scored in parallel processes (same result).")
+@run_options("seed", "workers",
+             help={"workers": "With --calibrate: candidates scored in parallel processes (same "
+                              "result) [default: 1]."})
 @json_option
 @quiet_option
 def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
          costs: str | None, case: str | None, activity: str | None, start: str | None,
          end: str | None, resource: str | None, role: str | None, strict: bool,
-         calibrate: bool, budget: str | None, seed: int, workers: int,
-         as_json: bool, quiet: bool) -> None:
+         calibrate: bool, budget: str | None, settings: RunSettings, as_json: bool,
+         quiet: bool) -> None:
     """Mine LOG into a process model (control flow, durations, pools, calendars, arrivals).
 
     Writes the model to --output (nothing is written on error) and prints a summary: cases,
@@ -74,8 +77,6 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     if budget is not None and not calibrate:
         raise BprError("--budget limits --calibrate; add --calibrate or leave out --budget")
     budget_s = parse_budget(budget) if budget is not None else 120.0
-    if workers < 1:
-        raise BprError(f"--workers must be at least 1, got {workers}")
     opts = MiningOptions(algorithm=algorithm, noise_threshold=noise)
     with Progress("Reading", quiet=quiet) as bar:
         event_log = read_log(log, case=case, activity=activity, start=start, end=end,
@@ -86,8 +87,8 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
         from bpr.analysis.calibrate import calibrate as run_calibration
 
         with CalibrationBar(budget_s, quiet=quiet) as cbar:
-            calibration = run_calibration(event_log, budget_seconds=budget_s, seed=seed,
-                                          workers=workers, options=opts, costs=costs,
+            calibration = run_calibration(event_log, budget_seconds=budget_s,
+                                          settings=settings, options=opts, costs=costs,
                                           name=Path(output).stem, progress=cbar.update)
         found = calibration.discovery
     else:

@@ -3,54 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, seed_option
+from bpr.cli.options import echo_json, json_option, quiet_option, run_options
+
+if TYPE_CHECKING:
+    from bpr.sim.settings import RunSettings
+
+#: The run settings whatif and sweep take (in help order).
+RUN_FIELDS = ("cases", "replications", "seed", "warmup_cases", "start", "workers", "scheduler",
+              "annual_cases", "fte_hours_per_year")
 
 
 def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by whatif and sweep (applied bottom-up)."""
-    opts = [
-        click.option("--cases", type=int, default=None,
-                     help="Cases per replication [default: the base model's observed case "
-                          "count, else 1000]."),
-        click.option("--replications", type=int, default=10, show_default=True,
-                     help="Replications per variant (same seeds for every variant)."),
-        seed_option,
-        click.option("--warmup", type=int, default=0, show_default=True,
-                     help="First cases left out of the statistics."),
-        click.option("--start", default=None, help="Start date of the simulations "
-                     "[default: the base model's first observed event, else 2024-01-01]."),
-        click.option("--workers", type=int, default=1, show_default=True,
-                     help="Local worker processes."),
-        click.option("--scheduler", default=None, help="Dask scheduler address "
-                     "tcp://HOST:PORT [env BPR_SCHEDULER]."),
-        click.option("--annual-cases", type=float, default=None,
-                     help="Cases per year [default: annual_cases in the scenario, else the "
-                          "base model's observed cases per year]."),
-        click.option("--fte-hours", type=float, default=None,
-                     help="Productive hours of one full-time person per year [default: "
-                          "fte_hours_per_year in the scenario, else 1720]."),
-        json_option,
-        quiet_option,
-    ]
-    for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
-
-
-def _check(cases: int | None, replications: int, workers: int) -> None:
-    from bpr.errors import SimulationError
-
-    if cases is not None and cases < 1:
-        raise SimulationError(f"--cases must be a positive whole number, got {cases}")
-    if replications < 2:
-        raise SimulationError(f"--replications must be at least 2 (confidence intervals), "
-                              f"got {replications}")
-    if workers < 1:
-        raise SimulationError(f"--workers must be at least 1, got {workers}")
+    """Options shared by whatif and sweep: the run settings, --json and --quiet."""
+    return run_options(*RUN_FIELDS)(json_option(quiet_option(fn)))
 
 
 def _emit(result: Any, outdir: str | None, as_json: bool, quiet: bool, what: str) -> None:
@@ -77,10 +46,7 @@ def _emit(result: Any, outdir: str | None, as_json: bool, quiet: bool, what: str
               help="Skip simulating each change alone and cumulatively (faster).")
 @_run_options
 def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribution: bool,
-           cases: int | None,
-           replications: int, seed: int, warmup: int, start: str | None, workers: int,
-           scheduler: str | None, annual_cases: float | None, fte_hours: float | None,
-           as_json: bool, quiet: bool) -> None:
+           settings: RunSettings, as_json: bool, quiet: bool) -> None:
     """Simulate the base model and the SCENARIO (a scenarios/*.yaml file) with common random
     numbers and estimate the savings with 95% confidence intervals: per case (cycle, waiting,
     labour hours, cost), per year (labour hours and FTE freed, cost saved, money to reallocate),
@@ -89,7 +55,6 @@ def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribut
     from bpr.progress import Progress
     from bpr.scenario import load_scenario
 
-    _check(cases, replications, workers)
     base = None
     if base_path is not None:
         from dataclasses import replace
@@ -103,10 +68,8 @@ def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribut
     else:
         sc = load_scenario(scenario)
     with Progress("simulating", quiet=quiet or as_json) as bar:
-        result = run(sc, base=base, cases=cases, replications=replications, seed=seed,
-                     workers=workers, scheduler=scheduler, annual_cases=annual_cases,
-                     fte_hours_per_year=fte_hours, warmup_cases=warmup, start=start,
-                     attribution=not no_attribution, progress=bar.update)
+        result = run(sc, base=base, settings=settings, attribution=not no_attribution,
+                     progress=bar.update)
     _emit(result, outdir, as_json, quiet, "savings.json and the files beside it")
 
 
@@ -118,9 +81,7 @@ def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribut
 @click.option("-o", "--output", "outdir", default=None, type=click.Path(file_okay=False),
               help="Folder for sweep.csv and sweep.json.")
 @_run_options
-def sweep(scenario: str, grid: tuple[str, ...], outdir: str | None, cases: int | None,
-          replications: int, seed: int, warmup: int, start: str | None, workers: int,
-          scheduler: str | None, annual_cases: float | None, fte_hours: float | None,
+def sweep(scenario: str, grid: tuple[str, ...], outdir: str | None, settings: RunSettings,
           as_json: bool, quiet: bool) -> None:
     """Simulate the cartesian grid of change parameters on top of SCENARIO: KPIs and costs
     per point with 95% confidence intervals, and the Pareto-efficient points (cycle time vs
@@ -130,12 +91,8 @@ def sweep(scenario: str, grid: tuple[str, ...], outdir: str | None, cases: int |
     from bpr.progress import Progress
     from bpr.scenario import load_scenario
 
-    _check(cases, replications, workers)
     axes = [parse_grid(g) for g in grid]
     sc = load_scenario(scenario)
     with Progress("sweeping", quiet=quiet or as_json) as bar:
-        result = run(sc, axes, cases=cases, replications=replications, seed=seed,
-                     workers=workers, scheduler=scheduler, annual_cases=annual_cases,
-                     fte_hours_per_year=fte_hours, warmup_cases=warmup, start=start,
-                     progress=bar.update)
+        result = run(sc, axes, settings=settings, progress=bar.update)
     _emit(result, outdir, as_json, quiet, "sweep.csv and sweep.json")

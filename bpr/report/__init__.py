@@ -1,5 +1,5 @@
-"""The shareable report: ``build_report(outdir) -> str`` (one self-contained HTML page) and
-``write_report(outdir, path)``; see :mod:`bpr.report.build`."""
+"""The shareable report: ``build_report(result_or_outdir) -> str`` (one self-contained HTML
+page) and ``write_report(result_or_outdir, path)``; see :mod:`bpr.report.build`."""
 
 from bpr.report.build import build_report, charts, write_report
 

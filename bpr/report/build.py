@@ -1,4 +1,5 @@
-"""The shareable what-if report: one self-contained HTML file built from a ``bpr whatif`` OUTDIR.
+"""The shareable what-if report: one self-contained HTML file built from a what-if result (a
+:class:`~bpr.analysis.whatif.WhatIfResult`, or the OUTDIR ``bpr whatif -o`` wrote).
 
 Charts are embedded as base64 PNG, the stylesheet is inline, and nothing is fetched (no fonts,
 scripts or network), so the file can be mailed, opened offline and printed to PDF. Sections:
@@ -14,13 +15,16 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bpr.charts.data import WhatIfData, load_whatif
 from bpr.errors import BprError
 from bpr.report import text as t
 from bpr.report.css import CSS
 from bpr.report.text import e
+from bpr.sim.results import NO_INTERVAL, read_json
+
+if TYPE_CHECKING:
+    from bpr.analysis.whatif import WhatIfResult
 
 PNG_DPI = 110
 
@@ -74,64 +78,68 @@ def _fidelity_dict(fidelity: Any) -> dict[str, Any] | None:
     return fidelity.to_dict()
 
 
-def charts(data: WhatIfData, fidelity: Mapping[str, Any] | None = None) -> tuple[
-        list[Chart], list[str]]:
-    """Render every chart the data allows; returns the charts and notes on those left out."""
+def charts(result: WhatIfResult, fidelity: Mapping[str, Any] | None = None,
+           sweep: Any = None) -> tuple[list[Chart], list[str]]:
+    """Render every chart the result allows (``sweep``: a SweepResult or the dict of its
+    ``sweep.json``); returns the charts and notes on those left out."""
     from bpr.charts.activities import activity_waiting
     from bpr.charts.distributions import cycle_time_ecdf
     from bpr.charts.fidelity import fidelity_panel, report_cycle_times
     from bpr.charts.pools import pool_utilisation
     from bpr.charts.savings import savings_waterfall
     from bpr.charts.sweep import sweep_pareto
+    from bpr.sim.kpis import FIGURES
 
-    s = data.savings
-    cur = s.get("currency")
+    cur = result.currency
+    whiskers = ("Whiskers: 95% confidence intervals." if result.has_intervals
+                else "No whiskers: one replication gives no confidence interval.")
     jobs: list[tuple[str, str, str, Callable[[], Any]]] = [
-        ("waterfall-hours", "Labour hours freed per year, by change",
+        ("waterfall-hours", f"{FIGURES['labour_hours_freed_per_year'].title()}, by change",
          "Each bar adds one change to those before it (in the order of the scenario file); "
-         "the last bar is the scenario's total. Whiskers: 95% confidence intervals.",
-         lambda: savings_waterfall(s, measure="hours")),
+         f"the last bar is the scenario's total. {whiskers}",
+         lambda: savings_waterfall(result, measure="hours")),
     ]
-    added = s["per_year"].get("headcount_added_fte")
-    hired = added is not None and added["mean"] != 0
-    if hired and s["per_year"].get("net_money_to_reallocate_per_year") is not None:
-        jobs.append(("waterfall-money", f"Net money to reallocate per year "
-                                        f"({cur or 'currency'}), by change",
+    py = result.per_year
+    added = py.get("headcount_added_fte")
+    if added is not None and added.mean != 0 and \
+            py.get("net_money_to_reallocate_per_year") is not None:
+        jobs.append(("waterfall-money",
+                     f"{FIGURES['net_money_to_reallocate_per_year'].title(cur)}, by change",
                      "Freed hours of each pool times its hourly rate, less the yearly pay of "
                      "staff the scenario adds (one FTE each), by change.",
-                     lambda: savings_waterfall(s, measure="net_money_to_reallocate_per_year")))
-    elif s["per_year"].get("reallocatable_money_per_year") is not None:
-        jobs.append(("waterfall-money", f"Money to reallocate per year ({cur or 'currency'}), "
-                                        f"by change",
+                     lambda: savings_waterfall(result,
+                                               measure="net_money_to_reallocate_per_year")))
+    elif py.get("reallocatable_money_per_year") is not None:
+        jobs.append(("waterfall-money",
+                     f"{FIGURES['reallocatable_money_per_year'].title(cur)}, by change",
                      "Freed hours of each pool times its hourly rate, by change.",
-                     lambda: savings_waterfall(s, measure="money")))
+                     lambda: savings_waterfall(result, measure="money")))
     jobs += [
         ("cycle-times", "Cycle time per case, as-is vs to-be",
          "Share of cases completed within a given time (empirical CDF over all replications); "
-         "dashed lines: medians.", lambda: cycle_time_ecdf(data)),
+         "dashed lines: medians.", lambda: cycle_time_ecdf(result)),
         ("waiting", "Waiting time per activity", "Mean waiting time before each activity, per "
-         "instance; whiskers: 95% confidence intervals.", lambda: activity_waiting(data)),
-        ("pools", "Pool utilisation", "Share of each pool's open hours spent working; whiskers: "
-         "95% confidence intervals.", lambda: pool_utilisation(data)),
+         f"instance. {whiskers}", lambda: activity_waiting(result)),
+        ("pools", "Pool utilisation", "Share of each pool's open hours spent working. "
+         f"{whiskers}", lambda: pool_utilisation(result)),
     ]
-    if data.base_model is not None and data.tobe_model is not None:
-        from bpr.charts.process_map import draw_process_map
+    from bpr.charts.process_map import draw_process_map
 
-        bw = _means(data.base_kpis["kpis"].get("activity_waiting_hours"))
-        tw = _means(data.scenario_kpis["kpis"].get("activity_waiting_hours"))
-        top = max([*bw.values(), *tw.values(), 0.0]) or None
-        jobs += [
-            ("map-as-is", "Process map, as-is", "Tasks coloured by simulated mean waiting time "
-             "(hours; the same scale on both maps).",
-             lambda: draw_process_map(data.base_model, waiting_hours=bw, waiting_max_hours=top)),
-            ("map-to-be", "Process map, to-be", "Tasks coloured by simulated mean waiting time "
-             "(hours; the same scale on both maps).",
-             lambda: draw_process_map(data.tobe_model, waiting_hours=tw, waiting_max_hours=top)),
-        ]
-    if data.sweep is not None:
-        jobs.append(("sweep", "Sweep: cycle time vs cost", "Every grid point of the sweep in "
-                     "this folder; red: Pareto-efficient (no other point is better on both).",
-                     lambda: sweep_pareto(data.sweep)))
+    bw = _means(result.base.kpis().get("activity_waiting_hours"))
+    tw = _means(result.tobe.kpis().get("activity_waiting_hours"))
+    top = max([*bw.values(), *tw.values(), 0.0]) or None
+    jobs += [
+        ("map-as-is", "Process map, as-is", "Tasks coloured by simulated mean waiting time "
+         "(hours; the same scale on both maps).",
+         lambda: draw_process_map(result.base_model, waiting_hours=bw, waiting_max_hours=top)),
+        ("map-to-be", "Process map, to-be", "Tasks coloured by simulated mean waiting time "
+         "(hours; the same scale on both maps).",
+         lambda: draw_process_map(result.tobe_model, waiting_hours=tw, waiting_max_hours=top)),
+    ]
+    if sweep is not None:
+        jobs.append(("sweep", "Sweep: cycle time vs cost", "Every grid point of the sweep; "
+                     "red: Pareto-efficient (no other point is better on both).",
+                     lambda: sweep_pareto(sweep)))
     if fidelity is not None and report_cycle_times(fidelity) is not None:
         jobs.append(("fidelity", "Fidelity: real vs simulated cycle time", "The held-out real "
                      "log against the model's simulation.",
@@ -151,77 +159,79 @@ def charts(data: WhatIfData, fidelity: Mapping[str, Any] | None = None) -> tuple
 
 
 def _means(d: Mapping[str, Any] | None) -> dict[str, float]:
-    return {k: float(v["mean"]) for k, v in (d or {}).items() if v is not None}
+    return {k: float(v.mean) for k, v in (d or {}).items() if v is not None}
 
 
-def _model_file(scenario_text: str | None) -> str | None:
-    if not scenario_text:
-        return None
-    import yaml
+def _source(source: Any, fidelity: Any, sweep: Any) -> tuple[WhatIfResult, Any, Any, str | None]:
+    """The result, validation dict, sweep and folder name a report is built from."""
+    from bpr.analysis.whatif import WhatIfResult
 
-    try:
-        doc = yaml.safe_load(scenario_text)
-    except yaml.YAMLError:
-        return None
-    base = doc.get("base") if isinstance(doc, dict) else None
-    return str(base) if base else None
+    if isinstance(source, WhatIfResult):
+        return source, _fidelity_dict(fidelity), sweep, None
+    out = Path(source)
+    result = WhatIfResult.read(out)
+    if fidelity is None and (out / "fidelity.json").is_file():
+        fidelity = out / "fidelity.json"
+    if sweep is None and (out / "sweep.json").is_file():
+        sweep = read_json(out / "sweep.json", f"re-run bpr sweep -o {out}")
+    return result, _fidelity_dict(fidelity), sweep, out.name
 
 
-def build_report(outdir: str | os.PathLike[str], *, fidelity: Any = None) -> str:
-    """The report of the what-if OUTDIR as one self-contained HTML string.
+def build_report(source: WhatIfResult | str | os.PathLike[str], *, fidelity: Any = None,
+                 sweep: Any = None) -> str:
+    """The report of a what-if as one self-contained HTML string.
 
-    ``fidelity``: a :class:`~bpr.analysis.fidelity.FidelityReport`, its dict, or the path of
-    its JSON; default ``OUTDIR/fidelity.json`` when present. Raises BprError (one line) when
-    OUTDIR is not a what-if output.
+    ``source``: a :class:`~bpr.analysis.whatif.WhatIfResult`, or the OUTDIR a
+    ``bpr whatif -o OUTDIR`` wrote (read with :meth:`WhatIfResult.read`; its ``fidelity.json``
+    and ``sweep.json`` are used when present). ``fidelity``: a
+    :class:`~bpr.analysis.fidelity.FidelityReport`, its dict, or the path of its JSON.
+    ``sweep``: a :class:`~bpr.analysis.sweep.SweepResult` or its dict. Raises BprError (one
+    line) when OUTDIR is not a what-if output.
     """
-    data = load_whatif(outdir)
-    fid = _fidelity_dict(fidelity) if fidelity is not None else data.fidelity
-    s = data.savings
-    figs, notes = charts(data, fid)
+    r, fid, sweep, folder = _source(source, fidelity, sweep)
+    figs, notes = charts(r, fid, sweep)
     by_key = {c.key: c for c in figs}
-    name = s.get("scenario") or "Scenario"
+    name = r.scenario.name or "Scenario"
     from bpr import __version__
 
     def fig(*keys: str) -> str:
         return "\n".join(by_key[k].html() for k in keys if k in by_key)
 
-    st = s.get("settings") or {}
+    st = r.settings
     sections = [
         f"<header><h1>{e(name)}</h1>"
-        f'<p class="sub">What-if report · as-is model: {e(s.get("base_model", ""))} · '
+        f'<p class="sub">What-if report · as-is model: {e(r.base_model.name)} · '
         f"{e(st.get('replications', '?'))} replications x {e(st.get('cases', '?'))} cases, "
         f"seed {e(st.get('seed', '?'))}</p></header>",
-        '<section id="headline"><h2>Headline</h2>' + t.headline(s) + "</section>",
-        '<section id="changes"><h2>The scenario\'s changes</h2>' + t.changes_list(s)
+        '<section id="headline"><h2>Headline</h2>' + t.headline(r) + "</section>",
+        '<section id="changes"><h2>The scenario\'s changes</h2>' + t.changes_list(r)
         + "</section>",
         '<section id="savings"><h2>Savings by change</h2>'
-        + fig("waterfall-hours", "waterfall-money") + t.attribution_table(s) + "</section>",
+        + fig("waterfall-hours", "waterfall-money") + t.attribution_table(r) + "</section>",
         '<section id="kpis"><h2>KPIs: as-is, to-be and the difference</h2>'
-        + t.per_case_table(s) + "<h3>Per year</h3>" + t.per_year_table(s)
-        + ("<h3>By pool</h3>" + t.per_pool_table(s) if s.get("per_pool") else "")
-        + "<h3>Further KPIs</h3>" + t.kpi_table(data.base_kpis, data.scenario_kpis)
-        + "</section>",
+        + t.per_case_table(r) + "<h3>Per year</h3>" + t.per_year_table(r)
+        + ("<h3>By pool</h3>" + t.per_pool_table(r) if r.per_pool else "")
+        + "<h3>Further KPIs</h3>" + t.kpi_table(r) + "</section>",
         '<section id="charts"><h2>Where the time goes</h2>'
         + fig("cycle-times", "waiting", "pools", "map-as-is", "map-to-be") + "</section>",
     ]
     if "sweep" in by_key:
         sections.append('<section id="sweep"><h2>Sweep</h2>' + fig("sweep") + "</section>")
     sections += [
-        '<section id="assumptions"><h2>Assumptions</h2>'
-        + t.assumptions(s, _model_file(data.scenario_text)) + "</section>",
+        '<section id="assumptions"><h2>Assumptions</h2>' + t.assumptions(r) + "</section>",
         '<section id="fidelity"><h2>Fidelity of the model</h2>' + t.fidelity_section(fid)
         + fig("fidelity") + "</section>",
     ]
     if notes:
         sections.append('<section id="notes">' + "".join(
             f'<p class="note">{e(n)}</p>' for n in notes) + "</section>")
-    if data.scenario_text:
-        sections.append('<section id="scenario-file"><h2>Scenario file</h2>'
-                        f"<pre>{e(data.scenario_text)}</pre></section>")
-    sections.append(f"<footer>Made with bpr {e(__version__)} from {e(data.outdir.name)}. "
-                    f"Intervals are 95% confidence intervals over the simulation "
-                    f"replications; they do not cover errors in the model itself (see "
-                    f"Fidelity).</footer>")
+    sections.append('<section id="scenario-file"><h2>Scenario file</h2>'
+                    f"<pre>{e(r.scenario_text())}</pre></section>")
+    made_from = f" from {e(folder)}" if folder else ""
+    intervals = ("Intervals are 95% confidence intervals over the simulation replications; "
+                 "they do not cover errors in the model itself (see Fidelity)."
+                 if r.has_intervals else f"{e(NO_INTERVAL[0].upper() + NO_INTERVAL[1:])}.")
+    sections.append(f"<footer>Made with bpr {e(__version__)}{made_from}. {intervals}</footer>")
     body = "\n".join(sections)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -231,15 +241,16 @@ def build_report(outdir: str | os.PathLike[str], *, fidelity: Any = None) -> str
             f"<body>\n{body}\n</body></html>\n")
 
 
-def write_report(outdir: str | os.PathLike[str], path: str | os.PathLike[str], *,
-                 fidelity: Any = None) -> Path:
-    """Build the report of OUTDIR and write it to ``path`` atomically (nothing is written when
-    the folder is not a what-if output); returns the path."""
+def write_report(source: WhatIfResult | str | os.PathLike[str], path: str | os.PathLike[str],
+                 *, fidelity: Any = None, sweep: Any = None) -> Path:
+    """Build the report of ``source`` (a result or its OUTDIR, see :func:`build_report`) and
+    write it to ``path`` atomically (nothing is written when the folder is not a what-if
+    output); returns the path."""
     from bpr.io.atomic import write_text
 
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise BprError("the report is an HTML page: give a .html file name (print it to PDF "
                        "from a browser)", path=str(path))
-    html = build_report(outdir, fidelity=fidelity)
+    html = build_report(source, fidelity=fidelity, sweep=sweep)
     write_text(path, html)
     return Path(path)

@@ -32,7 +32,7 @@ from bpr.scenario.model import (
     apply_scenario,
     apply_steps,
 )
-from bpr.scenario.parse import read_scenario, resolve_base
+from bpr.scenario.parse import read_scenario, resolve_base, scenario_from_data
 
 
 def load_scenario(path: str | os.PathLike[str], *, validate: bool = True) -> Scenario:
@@ -52,4 +52,4 @@ def load_scenario(path: str | os.PathLike[str], *, validate: bool = True) -> Sce
 __all__ = ["REGISTRY", "Automate", "Branching", "Change", "ChangeProblem", "ChangeSource", "Cost",
            "Delay", "Demand", "Hours", "Insert", "Merge", "Parallelise", "Remove", "Scenario",
            "Staff", "apply_change", "apply_scenario", "apply_steps", "load_scenario",
-           "parse_change", "read_scenario", "resolve_base"]
+           "parse_change", "read_scenario", "resolve_base", "scenario_from_data"]

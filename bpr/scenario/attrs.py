@@ -175,6 +175,7 @@ class Staff(Change):
     required = ("pool", "count")
     target_key = "pool"
     sweep_key = "count"
+    signed_fields = ("count",)  # count: +1 is one more, count: 1 is one in all
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Staff:
@@ -340,6 +341,19 @@ class Cost(Change):
 
     def target(self) -> str | None:
         return self.pool if self.pool is not None else self.activity
+
+    @classmethod
+    def sweep_field(cls, target: str | None, model: ProcessModel) -> str | None:
+        """A pool's ``hourly_rate``, else an activity's ``fixed_cost``."""
+        return "hourly_rate" if target in model.pools else "fixed_cost"
+
+    @classmethod
+    def for_sweep(cls, current: Change | None, target: str | None, key: str,
+                  value: Any) -> Change:
+        """A cost change names one rate: a pool's ``hourly_rate`` or an activity's
+        ``fixed_cost``, so the grid value replaces the change rather than adding a field."""
+        about = "pool" if key == "hourly_rate" else "activity"
+        return cls.from_dict({about: target, key: value})
 
     def to_dict(self) -> dict[str, Any]:
         if self.pool is not None:

@@ -37,7 +37,11 @@ class Change:
 
     Subclasses set ``kind`` (the key in scenario files), ``keys`` (the allowed fields),
     ``target_key`` (the field naming what is changed, used by sweeps: ``activity``, ``pool``,
-    ``to``; None when there is no target) and ``sweep_key`` (the field a sweep varies).
+    ``to``; None when there is no target), ``sweep_key`` (the field a sweep varies; None: not
+    sweepable) and ``signed_fields`` (fields where a written ``+`` matters: YAML reads ``+1`` as
+    the number 1, so the scenario parser passes such a value as its text). The other layers ask
+    a change through its hooks — :attr:`volume_factor`, :meth:`sweep_field`,
+    :meth:`for_sweep`, :meth:`sweep_value` — instead of testing its kind.
     """
 
     kind: ClassVar[str] = ""
@@ -45,6 +49,7 @@ class Change:
     required: ClassVar[tuple[str, ...]] = ()
     target_key: ClassVar[str | None] = None
     sweep_key: ClassVar[str | None] = None
+    signed_fields: ClassVar[tuple[str, ...]] = ()
 
     def apply(self, model: ProcessModel) -> ProcessModel:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -67,10 +72,32 @@ class Change:
         parts = [str(v) for v in d.values() if not isinstance(v, Mapping | list)]
         return " ".join([self.kind, *parts])
 
+    @property
+    def volume_factor(self) -> float:
+        """How the change scales the yearly case volume (1: not at all; a demand change 1.2)."""
+        return 1.0
+
     @classmethod
     def sweep_value(cls, key: str, value: Any) -> Any:
         """How a sweep grid value is written into field ``key`` (identity by default)."""
         return value
+
+    @classmethod
+    def sweep_field(cls, target: str | None, model: ProcessModel) -> str | None:
+        """The field a sweep varies when its grid axis names none (``sweep_key`` by default;
+        a change whose field depends on what the target is overrides this)."""
+        return cls.sweep_key
+
+    @classmethod
+    def for_sweep(cls, current: Change | None, target: str | None, key: str,
+                  value: Any) -> Change:
+        """This type's change at one grid point: ``current`` (the scenario's change of this
+        type and target, or None to add one about ``target``) with field ``key`` = ``value``."""
+        if current is not None:
+            data = current.to_dict()
+        else:
+            data = {} if cls.target_key is None else {cls.target_key: target}
+        return parse_change(cls.kind, {**data, key: cls.sweep_value(key, value)})
 
     def to_entry(self) -> dict[str, Any]:
         """The one-key mapping written in a scenario file's ``changes:`` list."""

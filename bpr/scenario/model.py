@@ -83,7 +83,7 @@ class Scenario:
         """How the scenario scales the yearly case volume (the product of demand factors)."""
         f = 1.0
         for c in self.changes:
-            f *= float(getattr(c, "volume_factor", 1.0))
+            f *= c.volume_factor
         return f
 
 
@@ -115,7 +115,8 @@ def apply_change(model: ProcessModel, change: Change, index: int = 0,
 def apply_steps(model: ProcessModel, changes: Sequence[Change] | Scenario) -> list[ProcessModel]:
     """The cumulative models: after change 1, after changes 1+2, ... (each checked)."""
     scenario = changes if isinstance(changes, Scenario) else None
-    seq = scenario.changes if scenario is not None else tuple(changes)
+    seq: tuple[Change, ...] = (changes.changes if isinstance(changes, Scenario)
+                               else tuple(changes))
     out: list[ProcessModel] = []
     for i, change in enumerate(seq):
         src = scenario.source(i) if scenario is not None else None

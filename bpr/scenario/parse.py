@@ -14,7 +14,8 @@ Format::
       - automate: {activity: Check credit history, duration: 0.1x, fixed_cost: 0.50}
       - staff: {pool: Clerk, count: +1}
 
-``count: +1`` is relative although YAML reads ``+1`` as the number 1: the raw text is looked at.
+``count: +1`` is relative although YAML reads ``+1`` as the number 1: for the fields a change type
+declares in ``signed_fields`` the text as written is looked at.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from bpr.errors import BprError, ScenarioError
 from bpr.io.yamlio import YamlDoc, parse_yaml
-from bpr.scenario.base import REGISTRY, ChangeProblem, parse_change
+from bpr.scenario.base import REGISTRY, Change, ChangeProblem, parse_change
 from bpr.scenario.model import ChangeSource, Scenario
 from bpr.text import did_you_mean
 
@@ -53,6 +54,21 @@ def _raw_value(lines: list[str], line: int | None, key: str) -> str | None:
         return None
     m = re.search(rf"(?:^|[{{,\s]){re.escape(key)}\s*:\s*([^,}}#\s]+)", lines[line - 1])
     return m.group(1) if m else None
+
+
+def _signed(cls: type[Change] | None, fields: Any, lines: list[str],
+            field_lines: Mapping[str, int]) -> Any:
+    """``fields`` with each of the change type's ``signed_fields`` given as written when the
+    text starts with ``+`` (YAML reads ``count: +1`` as the number 1)."""
+    if cls is None or not cls.signed_fields or not isinstance(fields, Mapping):
+        return fields
+    out = dict(fields)
+    for key in cls.signed_fields:
+        if isinstance(out.get(key), int | float) and not isinstance(out.get(key), bool):
+            raw = _raw_value(lines, field_lines.get(key), key)
+            if raw is not None and raw.startswith("+"):
+                out[key] = raw
+    return out
 
 
 def find_project_root(start: Path) -> Path | None:
@@ -121,11 +137,7 @@ def scenario_from_doc(doc: YamlDoc, text: str = "") -> Scenario:
         field_lines = {str(k): doc.lines[at + (kind, k)] for k in (fields or {})
                        if isinstance(fields, Mapping) and at + (kind, k) in doc.lines}
         source = ChangeSource(doc.path, doc.line(*at), field_lines)
-        if kind == "staff" and isinstance(fields, Mapping) and isinstance(fields.get("count"),
-                                                                         int):
-            raw = _raw_value(lines, field_lines.get("count"), "count")
-            if raw is not None and raw.startswith("+"):
-                fields = {**fields, "count": raw}
+        fields = _signed(REGISTRY.get(kind), fields, lines, field_lines)
         try:
             change = parse_change(kind, fields)
         except ChangeProblem as err:
@@ -141,6 +153,14 @@ def scenario_from_doc(doc: YamlDoc, text: str = "") -> Scenario:
         annual_cases=_positive(doc, data, "annual_cases"),
         fte_hours_per_year=_positive(doc, data, "fte_hours_per_year"),
         path=doc.path, sources=tuple(sources))
+
+
+def scenario_from_data(data: Any, where: str) -> Scenario:
+    """A :class:`Scenario` from plain data in the file format (:meth:`Scenario.to_dict`, e.g.
+    kept in a result file); errors name ``where``. The scenario has no file path."""
+    from dataclasses import replace
+
+    return replace(scenario_from_doc(YamlDoc(data, where)), path=None)
 
 
 def read_scenario(path: str | os.PathLike[str]) -> Scenario:

@@ -33,14 +33,13 @@ from bpr.sim.clock import Clock, make_clock
 from bpr.sim.parallel import map_ordered
 from bpr.sim.records import LOG_FORMATS, LogLayout
 from bpr.sim.results import Estimate, ReplicationStats, SimulationResult
+from bpr.sim.settings import DEFAULT_CASES, RunSettings, resolve
 
 if TYPE_CHECKING:
     from bpr.io.eventlog import EventLog
 
-__all__ = ["Estimate", "ReplicationStats", "SimulationResult", "map_ordered", "simulate",
-           "simulate_log"]
-
-DEFAULT_CASES = 1000
+__all__ = ["DEFAULT_CASES", "Estimate", "ReplicationStats", "RunSettings", "SimulationResult",
+           "map_ordered", "simulate", "simulate_log"]
 
 
 @dataclass(frozen=True)
@@ -98,58 +97,46 @@ def run_replication(task: ReplicationTask,
     return stats
 
 
-def _settings(model: ProcessModel, cases: int | None, days: float | None, warmup_cases: int,
-              start: datetime | str | None, replications: int, seed: int, workers: int,
-              log_format: str) -> tuple[int | None, float | None, Clock]:
-    if cases is not None and days is not None:
-        raise SimulationError("give either cases or days, not both")
-    if cases is None and days is None:
-        cases = model.observed.cases if model.observed is not None and model.observed.cases > 0 \
-            else DEFAULT_CASES
-    if cases is not None and (isinstance(cases, bool) or int(cases) != cases or cases < 1):
-        raise SimulationError(f"cases must be a positive whole number, got {cases!r}")
-    if days is not None and not days > 0:
-        raise SimulationError(f"days must be positive, got {days!r}")
-    if isinstance(replications, bool) or int(replications) != replications or replications < 1:
-        raise SimulationError(f"replications must be a positive whole number, got "
-                              f"{replications!r}")
-    if warmup_cases < 0:
-        raise SimulationError(f"warmup cases must not be negative, got {warmup_cases}")
-    if cases is not None and warmup_cases >= cases:
-        raise SimulationError(f"warmup cases ({warmup_cases}) must be fewer than the cases "
-                              f"simulated ({cases})")
-    if workers < 1:
-        raise SimulationError(f"workers must be at least 1, got {workers}")
+def _settings(model: ProcessModel, settings: RunSettings, log_format: str
+              ) -> tuple[int | None, float | None, Clock]:
+    """Cases (or days) and the clock of one run (the settings are checked already)."""
     if log_format not in LOG_FORMATS:
         raise SimulationError(f"log format {log_format!r} is unknown; use one of "
                               f"{', '.join(LOG_FORMATS)}")
+    cases = settings.cases_for(model)
     default_start = model.observed.first_event if model.observed is not None else None
-    clock = make_clock(start, model.timezone, default_start)
-    return (None if cases is None else int(cases)), days, clock
+    clock = make_clock(settings.start, model.timezone, default_start)
+    return cases, settings.days, clock
 
 
-def simulate(model: ProcessModel | str | os.PathLike[str], *, cases: int | None = None,
-             days: float | None = None, warmup_cases: int = 0,
-             start: datetime | str | None = None, replications: int = 1, seed: int = 42,
-             workers: int = 1, scheduler: str | None = None,
+def simulate(model: ProcessModel | str | os.PathLike[str], *,
+             settings: RunSettings | None = None, cases: int | None = None,
+             days: float | None = None, warmup_cases: int | None = None,
+             start: datetime | str | None = None, replications: int | None = None,
+             seed: int | None = None, workers: int | None = None, scheduler: str | None = None,
              log_path: str | Path | None = None, log_format: str = "csv",
              progress: Callable[[int, int], None] | None = None) -> SimulationResult:
-    """Simulate ``replications`` independent runs of ``model`` and estimate its KPIs.
+    """Simulate independent replications of ``model`` and estimate its KPIs.
 
-    ``cases``: arrivals per replication (default: the observed case count, else 1000), or
-    ``days``: arrivals during that many days. ``start``: date of simulation time 0 (naive: in
-    the model's time zone; default: the first observed event, else Monday 2024-01-01 00:00).
-    ``log_path``: write the simulated log there (``log_format`` csv, xes or parquet), streamed
-    while the replications run and assembled atomically. ``progress(done, total)``.
+    ``settings`` (:class:`~bpr.sim.settings.RunSettings`), with the keyword values that are
+    not None replacing its fields: ``cases`` arrivals per replication (default: the observed
+    case count, else 1000), or ``days``: arrivals during that many days; ``replications``
+    (default 10); ``start``: date of simulation time 0 (naive: in the model's time zone;
+    default: the first observed event, else Monday 2024-01-01 00:00). ``log_path``: write the
+    simulated log there (``log_format`` csv, xes or parquet), streamed while the replications
+    run and assembled atomically. ``progress(done, total)``.
     """
     from bpr.sim.compiled import compile_model
 
+    run = resolve(settings, cases=cases, days=days, warmup_cases=warmup_cases, start=start,
+                  replications=replications, seed=seed, workers=workers, scheduler=scheduler)
     if not isinstance(model, ProcessModel):
         from bpr.model.files import load_model
 
         model = load_model(model)
-    cases, days, clock = _settings(model, cases, days, warmup_cases, start, replications, seed,
-                                   workers, log_format)
+    cases, days, clock = _settings(model, run, log_format)
+    replications, seed, warmup_cases = run.replications_to_run, run.seed, run.warmup_cases
+    workers, scheduler = run.workers, run.scheduler
     compile_model(model)  # raise model errors here, before any work or output
     horizon = None if days is None else float(days) * 86400.0
     parts_dir: Path | None = None
@@ -193,12 +180,12 @@ def simulate(model: ProcessModel | str | os.PathLike[str], *, cases: int | None 
     finally:
         if parts_dir is not None:
             remove_parts(parts_dir)
-    settings: dict[str, Any] = {
+    record: dict[str, Any] = {
         "model": model.name, "seed": int(seed), "replications": int(replications),
         "cases": cases, "days": days, "warmup_cases": int(warmup_cases),
         "start": clock.start_local.isoformat(), "timezone": model.timezone,
     }
-    return SimulationResult(model_name=model.name, settings=settings, replications=stats)
+    return SimulationResult(model_name=model.name, settings=record, replications=stats)
 
 
 def simulate_log(model: ProcessModel, *, cases: int, start: datetime | str | None = None,
@@ -215,7 +202,8 @@ def simulate_log(model: ProcessModel, *, cases: int, start: datetime | str | Non
     from bpr.sim.engine import Replication
     from bpr.sim.records import RowBuffer
 
-    cases_, _, clock = _settings(model, cases, None, 0, start, 1, seed, 1, "csv")
+    cases_, _, clock = _settings(model, RunSettings.of(cases=cases, start=start, seed=seed),
+                                 "csv")
     cm = compile_model(model)
     layout = _layout(cm, clock, replication)
     chunks: list[pa.Table] = []
