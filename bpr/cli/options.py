@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from typing import Any
 
 import click
 
-quiet_option = click.option("--quiet", "-q", is_flag=True,
-                            help="No progress bar or summary; errors only.")
+
+def _silence_warnings(ctx: click.Context, param: click.Parameter, quiet: bool) -> bool:
+    if quiet:  # undone when the command ends (the CLI's warnings context)
+        from bpr.errors import BprWarning
+
+        warnings.simplefilter("ignore", BprWarning)
+    return quiet
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, callback=_silence_warnings,
+                            help="No progress bar, summary or warnings; errors only.")
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print the result as JSON on stdout (for scripts).")
 seed_option = click.option("--seed", type=int, default=42, show_default=True,

@@ -37,8 +37,9 @@ _PREFIX = {"task": "Activity", "xor": "Gateway", "and": "Gateway", "or": "Gatewa
 
 SIDECAR_HEADER = """\
 Simulation parameters for the BPMN diagram beside this file (bpr schema version 1, without the
-control flow, which lives in the .bpmn file). Keys are the diagram's node names. Times in
-seconds unless written with a unit. See processes/README.md."""
+control flow, which lives in the .bpmn file). Keys are the diagram's node names; each `id` is
+the BPMN element's id, so renaming a task in a modeller keeps its parameters. Times in seconds
+unless written with a unit. See processes/README.md."""
 
 
 def element_ids(model: ProcessModel) -> dict[str, str]:
@@ -125,15 +126,24 @@ def bpmn_xml(model: ProcessModel) -> bytes:
 
 
 def sidecar_dict(model: ProcessModel) -> dict[str, Any]:
-    """The model's simulation parameters without the control flow (the ``.sim.yaml`` content)."""
+    """The model's simulation parameters without the control flow (the ``.sim.yaml`` content).
+
+    Every activity, timer and flow entry carries the ``id`` of its BPMN element, so a task
+    renamed in a modeller keeps its parameters (the reader matches by id, then by name).
+    """
+    ids = element_ids(model)
     data = model_to_dict(model)
     data.pop("gateways", None)
-    data["events"] = {e.name: {"kind": e.kind, "delay": FlowMap(e.delay.to_dict())}
+    for name, entry in data["activities"].items():
+        entry["id"] = ids[name]
+    data["events"] = {e.name: {"kind": e.kind, "delay": FlowMap(e.delay.to_dict()),
+                               "id": ids[e.name]}
                       for e in model.events.values() if e.kind == "timer" and e.delay is not None}
     if not data["events"]:
         data.pop("events")
-    data["flow"] = [FlowMap({"from": f.source, "to": f.target, "probability": f.probability})
-                    for f in model.flows if f.probability is not None]
+    data["flow"] = [FlowMap({"from": f.source, "to": f.target, "probability": f.probability,
+                             "id": f"Flow_{i + 1}"})
+                    for i, f in enumerate(model.flows) if f.probability is not None]
     if not data["flow"]:
         data.pop("flow")
     return data
