@@ -11,8 +11,8 @@
 4. **Rows**: each node gets an integer row; rows follow the neighbours' rows (weighted means,
    long edges weighted most so they stay straight) under "one slot per row in a layer", solved
    exactly per layer by isotonic regression. With lanes, rows are counted per lane band.
-5. **Wrapping** (process maps only): a drawing much wider than ``max_width`` is cut between
-   layers into bands stacked top to bottom, at the cuts crossed by the fewest edges.
+5. **Wrapping** (process maps only): a drawing too wide for the box it must fit is cut
+   between layers into bands stacked top to bottom, at the cuts crossed by the fewest edges.
 6. **Routing** (:mod:`bpr.model.bpmn.route`): orthogonal polylines that only run through free
    slots, the gaps between columns and the channels between rows, so no edge passes through a
    shape by construction; loop-backs run in the channels around the tasks. Labels are placed
@@ -430,14 +430,15 @@ def layout_graph(g: nx.DiGraph, start: str | None = None, *,
                  lanes: Mapping[str, str | None] | None = None,
                  node_labels: Mapping[str, str] | None = None,
                  edge_labels: Mapping[tuple[str, str], str] | None = None,
-                 max_width: float | None = None) -> Layout:
+                 fit: tuple[float, float] | None = None) -> Layout:
     """Lay out ``g`` (nodes with a ``kind`` attribute) from left to right.
 
     ``lanes``: task -> lane name (None: the unnamed lane); tasks are drawn in horizontal lane
     bands, lanes in order of first appearance from the start. ``node_labels``: external label
     text per node (default: every event's and gateway's name). ``edge_labels``: text drawn
-    along an edge near its source (e.g. a branching probability). ``max_width``: wrap a wider
-    drawing into bands stacked top to bottom (ignored with lanes).
+    along an edge near its source (e.g. a branching probability). ``fit``: a box (width,
+    height in pixels) to fit: a drawing too wide for it is wrapped into bands stacked top to
+    bottom, as many as let it fit at the largest scale (ignored with lanes).
     """
     from bpr.model.bpmn.route import place
 
@@ -461,4 +462,4 @@ def layout_graph(g: nx.DiGraph, start: str | None = None, *,
         node_labels = {n: n for n, d in g.nodes(data=True) if d.get("kind") != "task"}
     ranked = rank(g, back, lane_of, order)
     return place(g, ranked, back, node_labels=node_labels, edge_labels=edge_labels or {},
-                 lane_names=lane_names, max_width=None if lanes else max_width)
+                 lane_names=lane_names, fit=None if lanes else fit)

@@ -19,6 +19,7 @@ channel widens to fit them.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -69,28 +70,46 @@ class Grid:
     ports: dict[tuple[str, str], str] = field(default_factory=dict)  # (node, side) -> use
 
 
-def _grid(r: Ranked, per_band: int) -> Grid:
-    n_layers = len(r.layers)
-    per_band = max(1, min(per_band, n_layers))
-    seg = {v: r.layer[v] // per_band for v in r.layer}
-    col = {v: r.layer[v] % per_band for v in r.layer}
-    n_bands = 1 + max(seg.values(), default=0)
+def _grid(r: Ranked, starts: list[int]) -> Grid:
+    """The grid for wrap bands beginning at layers ``starts`` (``[0]``: no wrapping)."""
+    seg = {v: bisect.bisect_right(starts, r.layer[v]) - 1 for v in r.layer}
+    col = {v: r.layer[v] - starts[seg[v]] for v in r.layer}
     row: dict[Vertex, int] = {}
     band_rows: list[tuple[int, int]] = []
     offset = 0
-    for b in range(n_bands):
+    for b in range(len(starts)):
         members = [v for v in r.layer if seg[v] == b]
         lo = min((r.row[v] for v in members), default=0)
         hi = max((r.row[v] for v in members), default=0)
-        if per_band >= n_layers:
+        if len(starts) == 1:
             lo, hi = 0, max(hi, sum(r.lane_rows) - 1)
         for v in members:
             row[v] = offset + r.row[v] - lo
         band_rows.append((offset, offset + hi - lo))
         offset += hi - lo + 1
     occupied = {(col[v], row[v]): v for v in r.layer}
-    return Grid(col=col, row=row, seg=seg, n_cols=min(per_band, n_layers), n_rows=offset,
-                band_rows=band_rows, occupied=occupied)
+    return Grid(col=col, row=row, seg=seg, n_cols=1 + max(col.values(), default=0),
+                n_rows=offset, band_rows=band_rows, occupied=occupied)
+
+
+def _cuts(r: Ranked, back: set[Edge], widths: list[float], budget: float) -> list[int]:
+    """Where wrap bands begin: each band takes as many layers as fit in ``budget`` pixels, cut
+    where the fewest edges cross from one layer to the next (in the last 40% of the band)."""
+    crossing = [0] * (len(r.layers) + 1)
+    for s, t in [*r.chains, *back]:
+        a, b = sorted((r.layer[s], r.layer[t]))
+        for k in range(a + 1, b + 1):
+            crossing[k] += 1
+    starts = [0]
+    while True:
+        start, used, end = starts[-1], 0.0, starts[-1]
+        while end < len(widths) and (end == start or used + widths[end] <= budget):
+            used += widths[end]
+            end += 1
+        if end >= len(widths):
+            return starts
+        first = start + max(1, int(0.6 * (end - start)))
+        starts.append(min(range(first, end + 1), key=lambda k: (crossing[k], -k)))
 
 
 def _claim(grid: Grid, c: int, rows: range, owner: object) -> bool:
@@ -116,29 +135,44 @@ Edge = tuple[str, str]
 
 def place(g: nx.DiGraph, r: Ranked, back: set[Edge], *, node_labels: Mapping[str, str],
           edge_labels: Mapping[Edge, str], lane_names: list[str | None],
-          max_width: float | None) -> Layout:
-    """Coordinates, routes and labels; with ``max_width``, the fewest wrap bands that fit."""
-    n_layers = len(r.layers)
-    best = _Drawing(g, r, back, n_layers, node_labels, edge_labels, lane_names).layout()
-    if max_width is None or best.width <= max_width or n_layers < 4:
+          fit: tuple[float, float] | None) -> Layout:
+    """Coordinates, routes and labels. With ``fit`` (width, height in pixels), the number of
+    wrap bands that lets the drawing fit that box at the largest scale (fewest bands on ties)."""
+    best = _Drawing(g, r, back, [0], node_labels, edge_labels, lane_names).layout()
+    if fit is None or len(r.layers) < 4:
         return best
-    per_band = max(2, min(n_layers - 1, int(n_layers * max_width / best.width) + 1))
-    while per_band >= 2:
-        best = _Drawing(g, r, back, per_band, node_labels, edge_labels, lane_names).layout()
-        if best.width <= max_width:
+
+    def scale(lay: Layout) -> float:
+        return min(1.0, fit[0] / lay.width, fit[1] / lay.height)
+
+    widths = [0.0] * len(r.layers)
+    for n in g:  # a layer's width: its widest shape or label, and a gap
+        label = label_size(node_labels[n])[0] if node_labels.get(n) else 0.0
+        kind = g.nodes[n].get("kind", "task")
+        widths[r.layer[n]] = max(widths[r.layer[n]], shape_size(kind)[0], label)
+    widths = [w + MIN_GAP for w in widths]
+    seen = {(0,)}
+    for bands in range(2, max(2, len(r.layers) // 2) + 1):
+        if scale(best) >= 1.0:
             break
-        per_band -= 1
+        starts = _cuts(r, back, widths, sum(widths) / bands)
+        if tuple(starts) in seen:
+            continue
+        seen.add(tuple(starts))
+        lay = _Drawing(g, r, back, starts, node_labels, edge_labels, lane_names).layout()
+        if scale(lay) > scale(best) + 1e-9:
+            best = lay
     return best
 
 
 class _Drawing:
-    """One placement of a ranked graph with ``per_band`` layers per wrap band."""
+    """One placement of a ranked graph, in wrap bands beginning at layers ``starts``."""
 
-    def __init__(self, g: nx.DiGraph, r: Ranked, back: set[Edge], per_band: int,
+    def __init__(self, g: nx.DiGraph, r: Ranked, back: set[Edge], starts: list[int],
                  node_labels: Mapping[str, str], edge_labels: Mapping[Edge, str],
                  lane_names: list[str | None]):
         self.g, self.r, self.back = g, r, back
-        self.grid = _grid(r, per_band)
+        self.grid = _grid(r, starts)
         self.node_labels, self.edge_labels, self.lane_names = (node_labels, edge_labels,
                                                                lane_names)
         self.kind = {n: g.nodes[n].get("kind", "task") for n in g}
@@ -447,6 +481,9 @@ class _Drawing:
                 elabels[e] = _free_label_spot(waypoints[e], label_size(text), taken,
                                               list(waypoints.values()))
                 taken.append(elabels[e])
+        for box in [*labels.values(), *elabels.values()]:  # a label may stick out
+            width = max(width, box[0] + box[2] + MARGIN / 2)
+            height = max(height, box[1] + box[3] + MARGIN / 2)
         lanes, frame = self.lane_bands(chan_y0, chan_h, width) if lanes_on else ({}, None)
         return Layout(bounds=bounds, waypoints=waypoints, back_edges=frozenset(self.back),
                       width=round(width, 1), height=round(height, 1), labels=labels,
