@@ -25,6 +25,7 @@ from bpr.errors import BprError
 from bpr.io.atomic import atomic_path
 from bpr.model.bpmn.diagram import wrap_label
 from bpr.model.bpmn.layout import layout_graph
+from bpr.model.bpmn.route import fit_score
 from bpr.model.process import ProcessModel
 
 _FORMATS = {".png": "png", ".svg": "svg"}
@@ -34,7 +35,7 @@ MAX_WIDTH_IN = 8.6  # fits the report's 60rem column (960 px at its 110 dpi) and
 MAX_HEIGHT_IN = 20.0  # a tall map scrolls; beyond this the whole drawing is scaled down
 FONT_PX = 10.5  # task and label text, in layout pixels (the layout sizes labels for ~11 px)
 TITLE_IN = 0.4
-LEGEND_IN = 0.55
+LEGEND_IN = 0.8
 INK = "#1a1a1a"
 EDGE = "#555555"
 PROBABILITY = "#1f4e79"
@@ -106,8 +107,10 @@ def draw_process_map(model: ProcessModel, path: str | os.PathLike[str] | None = 
                    if d["kind"] != "task" and not _auto_named(n, d["kind"])}
     edge_labels = {(s, t): _probability(p) for s, t, p in g.edges(data="probability")
                    if p is not None and g.out_degree(s) > 1}
-    lay = layout_graph(g, start, node_labels=node_labels, edge_labels=edge_labels,
-                       fit=(MAX_WIDTH_IN * PX_PER_IN, MAX_HEIGHT_IN * PX_PER_IN))
+    box = (MAX_WIDTH_IN * PX_PER_IN, MAX_HEIGHT_IN * PX_PER_IN)
+    lay = max((layout_graph(g, start, node_labels=node_labels, edge_labels=edge_labels,
+                            fit=box, direction=d) for d in ("LR", "TB")),
+              key=lambda lay: fit_score(lay, box))
     obs = model.observed
     wait = dict(obs.activity_waiting_seconds) if (obs is not None and waiting) else {}
     counts = dict(obs.activity_count) if obs is not None else {}
@@ -132,7 +135,7 @@ def draw_process_map(model: ProcessModel, path: str | os.PathLike[str] | None = 
         fig.text(0.01, 1 - 0.5 * TITLE_IN / h_in, model.name, fontsize=pt * 1.35,
                  weight="bold", va="center", ha="left", color=INK)
         if wait:
-            cax = fig.add_axes((0.3, 0.55 * legend / h_in, 0.4, 0.18 * legend / h_in))
+            cax = fig.add_axes((0.3, 0.62 * legend / h_in, 0.4, 0.14 * legend / h_in))
             cb = fig.colorbar(ScalarMappable(norm=scale_hours, cmap=cmap),
                               cax=cax, orientation="horizontal")
             cb.set_label("mean waiting before the task (h)", fontsize=pt, color=INK)

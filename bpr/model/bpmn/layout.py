@@ -54,6 +54,22 @@ class Layout:
     edge_labels: dict[tuple[str, str], Box] = field(default_factory=dict)
     lanes: dict[str | None, Box] = field(default_factory=dict)
     frame: Box | None = None
+    bands: int = 1  # wrap bands stacked top to bottom
+    wraps: int = 0  # edge hops from one band to the next
+
+    def transposed(self) -> Layout:
+        """The same drawing mirrored on its diagonal (left-to-right becomes top-down)."""
+        def box(b: Box) -> Box:
+            return (b[1], b[0], b[3], b[2])
+
+        return Layout(bounds={n: box(b) for n, b in self.bounds.items()},
+                      waypoints={e: [(y, x) for x, y in pts] for e, pts in self.waypoints.items()},
+                      back_edges=self.back_edges, width=self.height, height=self.width,
+                      labels={n: box(b) for n, b in self.labels.items()},
+                      edge_labels={e: box(b) for e, b in self.edge_labels.items()},
+                      lanes={n: box(b) for n, b in self.lanes.items()},
+                      frame=box(self.frame) if self.frame else None, bands=self.bands,
+                      wraps=self.wraps)
 
     def centre(self, node: str) -> tuple[float, float]:
         x, y, w, h = self.bounds[node]
@@ -430,7 +446,7 @@ def layout_graph(g: nx.DiGraph, start: str | None = None, *,
                  lanes: Mapping[str, str | None] | None = None,
                  node_labels: Mapping[str, str] | None = None,
                  edge_labels: Mapping[tuple[str, str], str] | None = None,
-                 fit: tuple[float, float] | None = None) -> Layout:
+                 fit: tuple[float, float] | None = None, direction: str = "LR") -> Layout:
     """Lay out ``g`` (nodes with a ``kind`` attribute) from left to right.
 
     ``lanes``: task -> lane name (None: the unnamed lane); tasks are drawn in horizontal lane
@@ -438,7 +454,8 @@ def layout_graph(g: nx.DiGraph, start: str | None = None, *,
     text per node (default: every event's and gateway's name). ``edge_labels``: text drawn
     along an edge near its source (e.g. a branching probability). ``fit``: a box (width,
     height in pixels) to fit: a drawing too wide for it is wrapped into bands stacked top to
-    bottom, as many as let it fit at the largest scale (ignored with lanes).
+    bottom, as many as let it fit at the largest scale (ignored with lanes). ``direction``:
+    ``LR`` (left to right) or ``TB`` (top down, no lanes, no wrapping).
     """
     from bpr.model.bpmn.route import place
 
@@ -460,6 +477,11 @@ def layout_graph(g: nx.DiGraph, start: str | None = None, *,
             lane_of[n] = lane_names.index(full[n]) if full[n] in lane_names else 0
     if node_labels is None:
         node_labels = {n: n for n, d in g.nodes(data=True) if d.get("kind") != "task"}
-    ranked = rank(g, back, lane_of, order)
-    return place(g, ranked, back, node_labels=node_labels, edge_labels=edge_labels or {},
-                 lane_names=lane_names, fit=None if lanes else fit)
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"direction must be 'LR' or 'TB', not {direction!r}")
+    top_down = direction == "TB"
+    ranked = rank(g, back, {} if top_down else lane_of, order)
+    lay = place(g, ranked, back, node_labels=node_labels, edge_labels=edge_labels or {},
+                lane_names=[] if top_down else lane_names,
+                fit=None if lanes or top_down else fit, transposed=top_down)
+    return lay.transposed() if top_down else lay

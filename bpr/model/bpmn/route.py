@@ -133,18 +133,30 @@ Rel = tuple[int, int, float, float, float, float]  # column, row, x0, x1, y0, y1
 Edge = tuple[str, str]
 
 
+WRAP_PENALTY = 0.95  # per edge cut by a wrap
+NARROW = 0.5  # width / height below which a drawing counts as too narrow
+
+
+def fit_score(lay: Layout, fit: tuple[float, float]) -> float:
+    """How well ``lay`` fits a box: the scale it is drawn at, less a share per edge a wrap
+    cuts and for a drawing much taller than wide."""
+    scale = min(1.0, fit[0] / lay.width, fit[1] / lay.height)
+    return scale * WRAP_PENALTY ** lay.wraps * min(1.0, lay.width / lay.height / NARROW)
+
+
 def place(g: nx.DiGraph, r: Ranked, back: set[Edge], *, node_labels: Mapping[str, str],
           edge_labels: Mapping[Edge, str], lane_names: list[str | None],
-          fit: tuple[float, float] | None) -> Layout:
+          fit: tuple[float, float] | None, transposed: bool = False) -> Layout:
     """Coordinates, routes and labels. With ``fit`` (width, height in pixels), the number of
-    wrap bands that lets the drawing fit that box at the largest scale (fewest bands on ties)."""
-    best = _Drawing(g, r, back, [0], node_labels, edge_labels, lane_names).layout()
+    wrap bands with the best :func:`fit_score`. ``transposed``: shapes and labels measured
+    with width and height swapped (for a top-down drawing)."""
+    def draw(starts: list[int]) -> Layout:
+        return _Drawing(g, r, back, starts, node_labels, edge_labels, lane_names,
+                        transposed).layout()
+
+    best = draw([0])
     if fit is None or len(r.layers) < 4:
         return best
-
-    def scale(lay: Layout) -> float:
-        return min(1.0, fit[0] / lay.width, fit[1] / lay.height)
-
     widths = [0.0] * len(r.layers)
     for n in g:  # a layer's width: its widest shape or label, and a gap
         label = label_size(node_labels[n])[0] if node_labels.get(n) else 0.0
@@ -153,14 +165,14 @@ def place(g: nx.DiGraph, r: Ranked, back: set[Edge], *, node_labels: Mapping[str
     widths = [w + MIN_GAP for w in widths]
     seen = {(0,)}
     for bands in range(2, max(2, len(r.layers) // 2) + 1):
-        if scale(best) >= 1.0:
+        if min(fit[0] / best.width, fit[1] / best.height) >= 1.0:
             break
         starts = _cuts(r, back, widths, sum(widths) / bands)
         if tuple(starts) in seen:
             continue
         seen.add(tuple(starts))
-        lay = _Drawing(g, r, back, starts, node_labels, edge_labels, lane_names).layout()
-        if scale(lay) > scale(best) + 1e-9:
+        lay = draw(starts)
+        if fit_score(lay, fit) > fit_score(best, fit) + 1e-9:
             best = lay
     return best
 
@@ -170,13 +182,14 @@ class _Drawing:
 
     def __init__(self, g: nx.DiGraph, r: Ranked, back: set[Edge], starts: list[int],
                  node_labels: Mapping[str, str], edge_labels: Mapping[Edge, str],
-                 lane_names: list[str | None]):
+                 lane_names: list[str | None], transposed: bool = False):
         self.g, self.r, self.back = g, r, back
         self.grid = _grid(r, starts)
         self.node_labels, self.edge_labels, self.lane_names = (node_labels, edge_labels,
                                                                lane_names)
         self.kind = {n: g.nodes[n].get("kind", "task") for n in g}
-        self.size = {n: shape_size(self.kind[n]) for n in g}
+        self.transposed = transposed
+        self.size = {n: self.swap(shape_size(self.kind[n])) for n in g}
         self.order = sorted(r.chains, key=lambda e: (r.layer[e[0]], self.grid.row[e[0]],
                                                      self.grid.row[e[1]]))
         self.exits: dict[Edge, str] = {}
@@ -184,6 +197,13 @@ class _Drawing:
         self.back_sides: dict[Edge, tuple[str, str]] = {}
         self.segs: list[Seg] = []
         self.routes: dict[Edge, list[tuple[XRef, YRef]]] = {}
+        self.wraps = 0
+
+    def swap(self, wh: tuple[float, float]) -> tuple[float, float]:
+        return (wh[1], wh[0]) if self.transposed else wh
+
+    def label_size(self, text: str) -> tuple[float, float]:
+        return self.swap(label_size(text))
 
     def layout(self) -> Layout:
         self.choose_ports()
@@ -265,6 +285,7 @@ class _Drawing:
                 a, b = chain[i], chain[i + 1]
                 ra, rb = grid.row[a], grid.row[b]
                 if grid.seg[a] != grid.seg[b]:  # wrap to the next band
+                    self.wraps += 1
                     chan = last_band_row[grid.seg[a]] + 1
                     last = grid.n_cols - 1
                     g1 = self.new_seg(("g", last), ("wrap-out", e, i))
@@ -354,7 +375,7 @@ class _Drawing:
             if n not in self.g or kind[n] == "task" or not text:
                 continue
             w, h = size[n]
-            lw, lh = label_size(text)
+            lw, lh = self.label_size(text)
             top_free = (n, "top") not in grid.ports
             bottom_free = (n, "bottom") not in grid.ports
             if kind[n] in GATEWAYS:
@@ -378,7 +399,7 @@ class _Drawing:
         for e, text in self.edge_labels.items():
             if not text or e not in self.routes:
                 continue
-            lw, lh = label_size(text)
+            lw, lh = self.label_size(text)
             s = e[0]
             w, h = size[s]
             side = self.back_sides.get(e, ("", ""))[0]
@@ -478,7 +499,7 @@ class _Drawing:
         taken = [*bounds.values(), *labels.values(), *elabels.values()]
         for e, text in self.edge_labels.items():
             if text and e in waypoints and e not in elabels:
-                elabels[e] = _free_label_spot(waypoints[e], label_size(text), taken,
+                elabels[e] = _free_label_spot(waypoints[e], self.label_size(text), taken,
                                               list(waypoints.values()))
                 taken.append(elabels[e])
         for box in [*labels.values(), *elabels.values()]:  # a label may stick out
@@ -487,7 +508,8 @@ class _Drawing:
         lanes, frame = self.lane_bands(chan_y0, chan_h, width) if lanes_on else ({}, None)
         return Layout(bounds=bounds, waypoints=waypoints, back_edges=frozenset(self.back),
                       width=round(width, 1), height=round(height, 1), labels=labels,
-                      edge_labels=elabels, lanes=lanes, frame=frame)
+                      edge_labels=elabels, lanes=lanes, frame=frame,
+                      bands=len(grid.band_rows), wraps=self.wraps)
 
     def lane_bands(self, chan_y0: dict[int, float], chan_h: dict[int, float], width: float
                    ) -> tuple[dict[str | None, Box], Box]:
