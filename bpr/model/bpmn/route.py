@@ -163,7 +163,7 @@ def place(g: nx.DiGraph, r: Ranked, back: set[Edge], *, node_labels: Mapping[str
         kind = g.nodes[n].get("kind", "task")
         widths[r.layer[n]] = max(widths[r.layer[n]], shape_size(kind)[0], label)
     widths = [w + MIN_GAP for w in widths]
-    seen = {(0,)}
+    seen: set[tuple[int, ...]] = {(0,)}
     for bands in range(2, max(2, len(r.layers) // 2) + 1):
         if min(fit[0] / best.width, fit[1] / best.height) >= 1.0:
             break
