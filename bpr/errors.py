@@ -36,3 +36,8 @@ class ScenarioError(BprError):
 
 class SimulationError(BprError):
     """Simulation settings that cannot be run (e.g. a non-positive number of cases)."""
+
+
+class BprWarning(UserWarning):
+    """Something bpr approximated or defaulted; the message (one line) says what. The CLI prints
+    each as ``Warning: ...`` on stderr (none with ``--quiet``), never as a Python warning."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import warnings
 from pathlib import Path
@@ -182,7 +183,11 @@ def test_export_is_valid_bpmn_with_diagram(tmp_path):
           "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
           "dc": "http://www.omg.org/spec/DD/20100524/DC"}
     ids = {e.get("id") for e in root.iter() if e.get("id")}
-    shapes = root.findall(".//bpmndi:BPMNShape", ns)
+    containers = {e.get("id") for e in root.iter(f"{{{ns['bpmn']}}}lane",
+                                                  f"{{{ns['bpmn']}}}participant")}
+    assert len(containers) == 3  # the pool and a lane for each of the model's two pools
+    shapes = [s for s in root.findall(".//bpmndi:BPMNShape", ns)
+              if s.get("bpmnElement") not in containers]
     edges = root.findall(".//bpmndi:BPMNEdge", ns)
     assert len(shapes) == len(m.node_names) and len(edges) == len(m.flows)
     assert all(s.get("bpmnElement") in ids for s in shapes + edges)
@@ -327,3 +332,258 @@ def test_bad_bpmn_files_one_line_errors(tmp_path, case):
     msg = str(info.value)
     assert "\n" not in msg and msg.startswith(str(bad))
     assert "root:" not in msg  # no file content leaks from entities
+
+
+# -- third-party readers: the BPMN 2.0 XSD (lxml) and pm4py --------------------------------
+
+XSD = DATA / "xsd" / "BPMN20.xsd"
+BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+           "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+           "dc": "http://www.omg.org/spec/DD/20100524/DC"}
+
+
+@pytest.fixture(scope="module")
+def bpmn_schema():
+    return etree.XMLSchema(etree.parse(str(XSD)))  # local files only: imports are relative
+
+
+def exported_models() -> list[tuple[str, ProcessModel]]:
+    out = [("hand", check(hand_model()))]
+    out += [(p.stem, load_model(p)) for p in sorted((ROOT / "processes").glob("*.yaml"))]
+    for name in ("boundary_events", "lanes_claims"):
+        out.append((name, read_quiet(DATA / f"{name}.bpmn")[0]))
+    return out
+
+
+@pytest.mark.parametrize("name,model", exported_models(), ids=lambda v: v if isinstance(
+    v, str) else "")
+def test_export_validates_against_the_bpmn_xsd_and_reads_in_pm4py(tmp_path, bpmn_schema, name,
+                                                                   model):
+    import pm4py
+
+    write_bpmn(model, tmp_path / "m.bpmn")
+    doc = etree.parse(str(tmp_path / "m.bpmn"))
+    assert bpmn_schema.validate(doc), bpmn_schema.error_log.last_error
+    graph = pm4py.read_bpmn(str(tmp_path / "m.bpmn"))
+    names = {n.get_name() for n in graph.get_nodes()}
+    assert set(model.activities) <= names
+    assert len(graph.get_flows()) == len(model.flows)
+
+
+def test_bpmn_xsd_rejects_a_broken_export(tmp_path, bpmn_schema):
+    """The schema check can fail: a flow without its required ids does not validate."""
+    write_bpmn(check(hand_model()), tmp_path / "m.bpmn")
+    doc = etree.parse(str(tmp_path / "m.bpmn"))
+    flow = doc.find(".//bpmn:sequenceFlow", BPMN_NS)
+    del flow.attrib["sourceRef"]
+    assert not bpmn_schema.validate(doc)
+
+
+# -- lanes <-> pools ------------------------------------------------------------------------
+
+def test_export_writes_a_lane_per_pool_and_draws_tasks_inside_their_lane(tmp_path):
+    m = check(hand_model())
+    write_bpmn(m, tmp_path / "m.bpmn")
+    root = etree.parse(str(tmp_path / "m.bpmn")).getroot()
+    lanes = root.findall(".//bpmn:lane", BPMN_NS)
+    assert [lane.get("name") for lane in lanes] == ["clerks", "experts"]
+    ids = {e.get("id"): e.get("name") for e in root.iter() if e.get("name")}
+    members = {lane.get("name"): {ids.get(r.text) for r in lane.findall("bpmn:flowNodeRef",
+                                                                        BPMN_NS)}
+               for lane in lanes}
+    for a in m.activities.values():
+        assert a.name in members[a.pool]
+    every = set().union(*members.values())
+    assert every == set(m.node_names)  # gateways and events belong to a lane too
+    participant = root.find(".//bpmn:participant", BPMN_NS)
+    assert participant.get("processRef") == root.find(".//bpmn:process", BPMN_NS).get("id")
+    shapes = {s.get("bpmnElement"): tuple(float(s.find("dc:Bounds", BPMN_NS).get(k))
+                                          for k in ("x", "y", "width", "height"))
+              for s in root.iter(f"{{{BPMN_NS['bpmndi']}}}BPMNShape")}
+    for lane in lanes:
+        lx, ly, lw, lh = shapes[lane.get("id")]
+        for ref in lane.findall("bpmn:flowNodeRef", BPMN_NS):
+            x, y, w, h = shapes[ref.text]
+            assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh
+
+
+def test_lanes_read_as_pools_innermost_lane_and_unnamed_lane():
+    m, notes = read_quiet(DATA / "lanes_claims.bpmn")
+    assert {a.name: a.pool for a in m.activities.values()} == {
+        "Register claim": "Clerks", "Scan documents": "Clerks", "Assess claim": "Experts",
+        "Approve payment": "Senior experts", "Pay out": None}
+    assert {p.name: p.count for p in m.pools.values()} == {"Clerks": 1, "Experts": 1,
+                                                            "Senior experts": 1}
+    assert any("lanes read as pools of 1 person" in n for n in notes)
+    assert find_problems(m) == []
+
+
+def test_sidecar_pool_wins_over_the_lane(tmp_path):
+    shutil.copy(DATA / "lanes_claims.bpmn", tmp_path / "c.bpmn")
+    (tmp_path / "c.sim.yaml").write_text(
+        "pools: {Clerks: 4, back office: 2}\n"
+        "activities:\n  Scan documents: {pool: back office, duration: 2m}\n")
+    m, notes = read_quiet(tmp_path / "c.bpmn")
+    assert m.activities["Scan documents"].pool == "back office"
+    assert m.activities["Register claim"].pool == "Clerks"
+    assert m.pools["Clerks"].count == 4
+    assert any("of 1 person" in n and "Experts" in n and "Clerks" not in n for n in notes)
+
+
+# -- boundary events, unstructured joins ------------------------------------------------------
+
+def test_interrupting_boundary_events_become_an_exclusive_branch_after_the_task():
+    m, notes = read_quiet(DATA / "boundary_events.bpmn")
+    assert "Undo check" not in m.activities  # compensation is left out, and said so
+    assert any("compensation" in n for n in notes)
+    split = "Check order interrupted?"
+    assert m.gateways[split].kind == "xor"
+    assert Flow("Check order", split) in m.flows
+    out = {f.target: f.probability for f in m.flows if f.source == split}
+    assert out == {"Pack order": pytest.approx(0.9), "Order invalid": pytest.approx(0.1)}
+    assert {f.target for f in m.flows if f.source == "Order invalid"} == {"Notify customer"}
+    assert m.events["Order invalid"].delay == Distribution.fixed(0)
+    assert any("Order invalid after Check order (0.1, default)" in n for n in notes)
+    assert find_problems(m) == []
+
+
+def test_timer_boundary_fires_with_the_share_of_durations_longer_than_it(tmp_path):
+    shutil.copy(DATA / "boundary_events.bpmn", tmp_path / "o.bpmn")
+    (tmp_path / "o.sim.yaml").write_text(
+        "activities:\n  Pack order: {duration: {kind: exponential, mean: 1h}}\n"
+        "flow:\n  - {from: 'Check order interrupted?', to: Order invalid, probability: 0.25}\n")
+    m, _ = read_quiet(tmp_path / "o.bpmn")
+    out = {f.target: f.probability for f in m.flows if f.source == "Pack order interrupted?"}
+    # P(D > 2 h) for D exponential with mean 1 h is e^-2; 20,000 draws: s.e. 0.0024
+    assert out["Too slow"] == pytest.approx(math.exp(-2), abs=0.01)
+    assert out["Shipped"] == pytest.approx(1 - out["Too slow"])
+    checked = {f.target: f.probability for f in m.flows if f.source == "Check order interrupted?"}
+    assert checked == {"Order invalid": 0.25, "Pack order": pytest.approx(0.75)}
+
+
+@pytest.mark.parametrize("change,pattern", [
+    (('cancelActivity="true"', 'cancelActivity="false"'),
+     r"Slow: non-interrupting boundary event on 'Pack order'.*make it interrupting"),
+    (('attachedToRef="Pack"', 'attachedToRef="Done"'),
+     r"Slow: the boundary event is attached to 'Done', which is not a task"),
+])
+def test_boundary_events_that_cannot_be_mapped_are_refused_in_one_line(tmp_path, change,
+                                                                        pattern):
+    text = (DATA / "boundary_events.bpmn").read_text().replace(*change)
+    (tmp_path / "b.bpmn").write_text(text)
+    with pytest.raises(ModelError, match=pattern) as info:
+        read_bpmn(tmp_path / "b.bpmn")
+    assert "\n" not in str(info.value) and str(info.value).startswith(str(tmp_path / "b.bpmn"))
+
+
+def test_unstructured_join_is_read_faithfully_and_refused_by_check(tmp_path):
+    m, _ = read_quiet(DATA / "unstructured_join.bpmn")
+    fork = next(n for n, g in m.gateways.items() if g.kind == "and" and
+                m.graph.out_degree(n) == 2)
+    join = next(n for n, g in m.gateways.items() if g.kind == "and" and m.graph.in_degree(n) == 2)
+    assert {f.target for f in m.flows if f.source == fork} == {"Pick items", "Check payment"}
+    assert {f.source for f in m.flows if f.target == join} == {"Pick items", "Paid?"}
+    assert {f.target for f in m.flows if f.source == "Paid?"} == {join, "Cancelled"}
+    problems = find_problems(m)
+    assert problems and all("\n" not in p.message for p in problems)
+    assert "no matching parallel join" in problems[0].message
+    save_model(m, tmp_path / "u.yaml")  # the model format holds it: YAML round trip
+    assert load_model(tmp_path / "u.yaml", checked=False) == m
+
+
+# -- the sidecar follows BPMN ids -----------------------------------------------------------
+
+def test_renaming_elements_in_a_modeller_keeps_their_parameters(tmp_path):
+    m = check(hand_model())
+    write_bpmn(m, tmp_path / "m.bpmn")
+    text = (tmp_path / "m.bpmn").read_text()
+    text = text.replace('name="Check B"', 'name="Check B thoroughly"')
+    text = text.replace('name="again?"', 'name="Try again?"')
+    text = text.replace('name="cool off"', 'name="Cool-off period"')
+    (tmp_path / "m.bpmn").write_text(text)
+    back, notes = read_quiet(tmp_path / "m.bpmn")
+    renamed = back.activities["Check B thoroughly"]
+    assert renamed.duration == m.activities["Check B"].duration
+    assert renamed.pool == "experts" and renamed.delay == m.activities["Check B"].delay
+    assert back.events["Cool-off period"].delay == m.events["cool off"].delay
+    probs = {f.target: f.probability for f in back.flows if f.source == "Try again?"}
+    assert probs == {"Cool-off period": 0.2, "end": 0.8}
+    assert back.observed is not None and back.observed.activity_count == {"Register": 10}
+    assert any("'Check B' -> 'Check B thoroughly'" in n for n in notes)
+
+
+def test_sidecar_names_still_work_without_ids(tmp_path):
+    shutil.copy(DATA / "simod_small.bpmn", tmp_path / "s.bpmn")
+    (tmp_path / "s.sim.yaml").write_text("activities:\n  A: {id: no-such-id, duration: 7m}\n")
+    m, _ = read_quiet(tmp_path / "s.bpmn")
+    assert m.activities["A"].duration == Distribution.fixed(420)
+    (tmp_path / "s.sim.yaml").write_text("activities:\n  Z: {id: no-such-id, duration: 7m}\n")
+    with pytest.raises(ModelError, match=r"activities: 'Z' \(id 'no-such-id'\) is not a task"):
+        read_bpmn(tmp_path / "s.bpmn")
+
+
+# -- warnings: bpr warnings on the command line, silenced by -q -------------------------------
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_prints_reader_warnings_as_bpr_warnings_unless_quiet(tmp_path, quiet):
+    from click.testing import CliRunner
+
+    from bpr.cli import main
+
+    args = ["simulate", str(DATA / "bpmnio_order.bpmn"), "-o", str(tmp_path / "out"),
+            "--cases", "20", "--replications", "1"] + (["-q"] if quiet else [])
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "ModelWarning" not in r.stderr and "warnings.warn" not in r.stderr
+    lines = [line for line in r.stderr.splitlines() if line]
+    if quiet:
+        assert lines == []
+    else:
+        assert lines and all(line.startswith("Warning: ") for line in lines)
+        assert any("fixed 600 s for 4 activities" in line for line in lines)
+
+
+# -- layout properties ----------------------------------------------------------------------
+
+@settings(max_examples=30, deadline=None)
+@given(block_models(), st.booleans())
+def test_layout_no_edge_through_a_shape_no_label_overlap(model, lanes):
+    from bpr.model.bpmn import layout_diagram
+
+    g = model.graph
+    labels = {(f.source, f.target): f"{f.probability:.2g}" for f in model.flows
+              if f.probability is not None and g.out_degree(f.source) > 1}
+    pools = {a.name: (a.pool or None) for a in model.activities.values()} if lanes else None
+    lay = layout_graph(g, lanes=pools, edge_labels=labels)
+    d = layout_diagram(lay)
+    assert d.edges_through_shapes() == {}
+    assert d.label_overlaps() == []
+    assert set(lay.edge_labels) == set(labels)
+    boxes = list(lay.bounds.values())
+    for i, a in enumerate(boxes):  # shapes do not overlap
+        for b in boxes[i + 1:]:
+            assert (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1]
+                    or b[1] + b[3] <= a[1])
+    for s, t in g.edges:  # edges start and end on their shapes' borders
+        pts = lay.waypoints[(s, t)]
+        for end, node in ((pts[0], s), (pts[-1], t)):
+            x, y, w, h = lay.bounds[node]
+            assert x <= end[0] <= x + w and y <= end[1] <= y + h
+            assert end[0] in (x, x + w) or end[1] in (y, y + h)
+        assert all(a[0] == b[0] or a[1] == b[1] for a, b in zip(pts, pts[1:], strict=False))
+    if pools:
+        for a in model.activities.values():
+            lx, ly, lw, lh = lay.lanes[a.pool]
+            x, y, w, h = lay.bounds[a.name]
+            assert ly <= y and y + h <= ly + lh
+
+
+def test_diagram_measure_counts_an_edge_through_a_shape():
+    """The crossing measure can fail: an edge drawn straight through a task is caught."""
+    from bpr.model.bpmn.diagram import Diagram
+
+    d = Diagram(shapes={"A": (0, 0, 100, 80), "B": (200, 0, 100, 80), "C": (400, 0, 100, 80)},
+                edges={"A->C": [(100, 40), (400, 40)], "A->B": [(100, 40), (200, 40)]},
+                labels=[("x", (10, 90, 30, 14)), ("y", (20, 95, 30, 14))])
+    assert d.edges_through_shapes() == {"A->C": ["B"]}
+    assert d.label_overlaps() == [("x", "y")]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 from typing import Any
 
 import click
 
-from bpr.errors import BprError
+from bpr.errors import BprError, BprWarning
 
 # command name -> "module:function"; each module holds one command.
 COMMANDS: dict[str, str] = {
@@ -52,6 +53,20 @@ class LazyGroup(click.Group):
         return getattr(module, attr)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        with warnings.catch_warnings():  # bpr's warnings as one line each (none with -q)
+            warnings.simplefilter("always", BprWarning)
+            original = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+                if issubclass(category, BprWarning):
+                    click.echo(f"Warning: {message}", err=True)
+                else:
+                    original(message, category, *rest, **kw)
+
+            warnings.showwarning = show
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("standalone_mode", True)
         try:
             return super().main(*args, standalone_mode=False,

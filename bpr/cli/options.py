@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,17 @@ import click
 
 from bpr.sim.settings import DEFAULT_CASES, DEFAULT_REPLICATIONS, DEFAULT_SEED, SettingsError
 
-quiet_option = click.option("--quiet", "-q", is_flag=True,
-                            help="No progress bar or summary; errors only.")
+
+def _silence_warnings(ctx: click.Context, param: click.Parameter, quiet: bool) -> bool:
+    if quiet:  # undone when the command ends (the CLI's warnings context)
+        from bpr.errors import BprWarning
+
+        warnings.simplefilter("ignore", BprWarning)
+    return quiet
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, callback=_silence_warnings,
+                            help="No progress bar, summary or warnings; errors only.")
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print the result as JSON on stdout (for scripts).")
 

@@ -1,15 +1,17 @@
 """Read BPMN 2.0 process diagrams (bpmn.io, Camunda, Signavio, Simod/ProM) into a ProcessModel.
 
 Control flow comes from the ``.bpmn`` file; simulation parameters from a sidecar ``NAME.sim.yaml``
-beside it when present (written by :func:`bpr.model.bpmn.write_bpmn`), otherwise documented
-defaults with a warning (activity duration fixed 600 s, no pool; equal xor probabilities;
-inclusive branch chance 0.5; timer delay from ``timeDuration`` or 0).
+beside it when present (written by :func:`bpr.model.bpmn.write_bpmn`; merged by
+:mod:`bpr.model.bpmn.sidecar`), otherwise documented defaults with a warning.
 
 Structure is normalised to what bpr simulates: a task or event with several incoming flows gets
 an xor join in front (BPMN's implicit merge), one with several outgoing flows gets a parallel
 split after it (BPMN's implicit fork), and a gateway that both joins and splits becomes a join
-followed by a split. Node names are the BPMN names (made unique: ``Review (2)``); unnamed nodes
-get stable names (``xor 1``, ``timer 2``, ``start``, ``end``).
+followed by a split. Joins that close no split of theirs (unstructured joins) are kept as they
+are. An interrupting boundary event becomes an exclusive branch after its task (gateway
+``<task> interrupted?``); a non-interrupting one is refused. Lanes are kept per task (the
+sidecar merge turns lane names into pools). Node names are the BPMN names (made unique:
+``Review (2)``); unnamed nodes get stable names (``xor 1``, ``timer 2``, ``start``, ``end``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +27,23 @@ from lxml import etree
 
 from bpr.errors import ModelError
 from bpr.io.xmlsafe import parse_xml
-from bpr.io.yamlio import YamlDoc, load_yaml
-from bpr.model.distribution import Distribution
+from bpr.io.yamlio import load_yaml
+from bpr.model.bpmn.graph import (
+    Boundary,
+    BpmnGraph,
+    ModelWarning,
+    clean_name,
+    rename_node,
+    sidecar_path,
+)
+from bpr.model.bpmn.sidecar import build_model
 from bpr.model.process import ProcessModel
-from bpr.model.schema import model_from_doc
 from bpr.text import did_you_mean
 
+__all__ = ["BPMN_NS", "BpmnGraph", "ModelWarning", "build_model", "iso_duration_seconds",
+           "read_bpmn", "read_graph", "rename_node", "sidecar_path"]
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-DEFAULT_DURATION = Distribution.fixed(600.0)
-DEFAULT_OR_PROBABILITY = 0.5
 
 TASK_TAGS = ("task", "userTask", "serviceTask", "manualTask", "scriptTask", "sendTask",
              "receiveTask", "businessRuleTask", "callActivity", "subProcess", "transaction",
@@ -43,22 +52,16 @@ GATEWAY_TAGS = {"exclusiveGateway": "xor", "parallelGateway": "and", "inclusiveG
                 "eventBasedGateway": "xor"}
 EVENT_TAGS = {"startEvent": "start", "endEvent": "end", "intermediateCatchEvent": "timer",
               "intermediateThrowEvent": "timer"}
+BOUNDARY_KINDS = {"timerEventDefinition": "timer", "errorEventDefinition": "error",
+                  "messageEventDefinition": "message", "escalationEventDefinition": "escalation",
+                  "signalEventDefinition": "signal", "conditionalEventDefinition": "conditional",
+                  "cancelEventDefinition": "cancel", "compensateEventDefinition": "compensation"}
 IGNORED_TAGS = ("laneSet", "dataObject", "dataObjectReference", "dataStoreReference",
                 "textAnnotation", "association", "documentation", "extensionElements", "property",
                 "ioSpecification", "dataInputAssociation", "dataOutputAssociation", "group",
                 "incoming", "outgoing")
 _ISO_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
                            r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-
-
-class ModelWarning(UserWarning):
-    """Something in a model file was approximated or defaulted; the message says what."""
-
-
-def sidecar_path(path: str | Path) -> Path:
-    """``NAME.bpmn`` -> ``NAME.sim.yaml`` (the simulation parameters kept beside a diagram)."""
-    p = Path(path)
-    return p.with_name(p.stem + ".sim.yaml")
 
 
 def iso_duration_seconds(text: str) -> float | None:
@@ -72,26 +75,6 @@ def iso_duration_seconds(text: str) -> float | None:
 
 def _local(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
-def clean_name(text: str | None) -> str:
-    """Whitespace collapsed to single spaces; ``->`` (bpr's flow arrow) replaced by ``→``."""
-    return " ".join((text or "").split()).replace("->", "→")
-
-
-@dataclass
-class BpmnGraph:
-    """The control flow read from a BPMN file, keyed by bpr node names."""
-
-    path: str
-    kinds: dict[str, str] = field(default_factory=dict)  # name -> task/xor/and/or/start/...
-    ids: dict[str, str] = field(default_factory=dict)  # name -> BPMN id (or made-up id)
-    lines: dict[str, int | None] = field(default_factory=dict)
-    timer_seconds: dict[str, float] = field(default_factory=dict)
-    flows: list[tuple[str, str]] = field(default_factory=list)
-    flow_ids: dict[tuple[str, str], str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    process_name: str = ""
 
 
 def _pick_process(root: etree._Element, path: str) -> etree._Element:
@@ -132,6 +115,8 @@ def read_graph(path: str | Path) -> BpmnGraph:
     flows_xml: list[etree._Element] = []
     event_based: list[str] = []
     other_events: list[str] = []
+    boundary_xml: list[tuple[etree._Element, str]] = []
+    compensation: list[str] = []
 
     def unique(base: str) -> str:
         seen_names[base] += 1
@@ -167,9 +152,10 @@ def read_graph(path: str | Path) -> BpmnGraph:
         elif tag in EVENT_TAGS:
             kind = EVENT_TAGS[tag]
         elif tag == "boundaryEvent":
-            raise ModelError(f"{el_id}: boundary events (attached to a task) are not supported; "
-                             f"model the exception path with an xor gateway after the task",
-                             path=path_s, line=el.sourceline)
+            if _boundary_kind(el) == "compensation":  # no sequence flow: a handler's trigger
+                compensation.append(clean_name(el.get("name")) or str(el_id))
+                continue
+            kind = "timer"  # a pass-through event (or an end) on the exception path
         elif tag == "complexGateway":
             raise ModelError(f"{el_id}: complex gateways are not supported; use an exclusive, "
                              f"parallel or inclusive gateway", path=path_s, line=el.sourceline)
@@ -181,8 +167,14 @@ def read_graph(path: str | Path) -> BpmnGraph:
         if el_id in by_id:
             raise ModelError(f"{el_id}: the id is used twice; ids must be unique",
                              path=path_s, line=el.sourceline)
+        if kind == "task" and el.get("isForCompensation") == "true":
+            compensation.append(clean_name(el.get("name")) or el_id)
+            continue
         label = clean_name(el.get("name"))
-        if label:
+        if tag == "boundaryEvent":
+            name = unique(label) if label else auto("boundary")
+            boundary_xml.append((el, name))
+        elif label:
             name = unique(label)
         elif kind == "task":
             name = unique(el_id)
@@ -191,7 +183,7 @@ def read_graph(path: str | Path) -> BpmnGraph:
             taken.add(name)
         else:
             name = auto(kind)
-        if kind == "timer":
+        if kind == "timer" and tag != "boundaryEvent":
             timer = next((c for c in el if _local(c.tag) == "timerEventDefinition"), None)
             seconds = None
             if timer is not None:
@@ -214,6 +206,11 @@ def read_graph(path: str | Path) -> BpmnGraph:
     if other_events:
         out.notes.append(f"intermediate events that are not timers pass through with no delay: "
                          f"{', '.join(other_events)}")
+    if compensation:
+        out.notes.append(f"compensation (undoing finished work) is not simulated; left out: "
+                         f"{', '.join(compensation)}")
+    for lane_set in (c for c in process if _local(c.tag) == "laneSet"):
+        _read_lanes(lane_set, by_id, out)
 
     raw: list[tuple[str, str, str]] = []
     for f in flows_xml:
@@ -238,8 +235,81 @@ def read_graph(path: str | Path) -> BpmnGraph:
         seen.add((s, t))
         out.flows.append((s, t))
         out.flow_ids[(s, t)] = fid
+    _boundaries(out, boundary_xml, by_id, unique, auto)
     _normalise(out, auto)
     return out
+
+
+def _boundary_kind(el: etree._Element) -> str:
+    """``timer``, ``error``, ``message``, ... from a boundary event's definition (``none``)."""
+    return next((BOUNDARY_KINDS[_local(c.tag)] for c in el if _local(c.tag) in BOUNDARY_KINDS),
+                "none")
+
+
+def _read_lanes(lane_set: etree._Element, by_id: dict[str, str], out: BpmnGraph) -> None:
+    """Each task's lane; a task in nested lanes gets the innermost one."""
+    for lane in (c for c in lane_set if _local(c.tag) == "lane"):
+        name = clean_name(lane.get("name")) or None
+        for ref in (c for c in lane if _local(c.tag) == "flowNodeRef"):
+            node = by_id.get((ref.text or "").strip())
+            if node is not None and out.kinds.get(node) == "task":
+                out.lanes[node] = name
+        for child in (c for c in lane if _local(c.tag) == "childLaneSet"):
+            _read_lanes(child, by_id, out)
+
+
+def _boundaries(out: BpmnGraph, boundary_xml: list[tuple[etree._Element, str]],
+                by_id: dict[str, str], unique: Callable[[str], str],
+                auto: Callable[[str], str]) -> None:
+    """Interrupting boundary events -> an xor split ``<task> interrupted?`` after the task: one
+    branch takes the task's own outgoing flows, one per event starts its exception path (or
+    ends the case when the event has no outgoing flow). Non-interrupting ones are refused."""
+    by_task: dict[str, list[tuple[str, float | None]]] = {}
+    for el, name in boundary_xml:
+        ref = el.get("attachedToRef") or ""
+        task = by_id.get(ref)
+        el_id = el.get("id")
+        if task is None or out.kinds.get(task) != "task":
+            raise ModelError(f"{el_id}: the boundary event is attached to {ref!r}, which is not "
+                             f"a task of the process; attach it to a task or delete it",
+                             path=out.path, line=el.sourceline)
+        if el.get("cancelActivity", "true").strip().lower() == "false":
+            raise ModelError(f"{el_id}: non-interrupting boundary event on {task!r} starts a "
+                             f"second path while the task goes on, which bpr cannot simulate; "
+                             f"make it interrupting, or draw that path as a parallel branch "
+                             f"(and gateway) after the task", path=out.path, line=el.sourceline)
+        timeout = None
+        timer = next((c for c in el if _local(c.tag) == "timerEventDefinition"), None)
+        dur = None if timer is None else next(
+            (c for c in timer if _local(c.tag) == "timeDuration"), None)
+        if dur is not None and dur.text:
+            timeout = iso_duration_seconds(dur.text)
+        if any(f[0] == name for f in out.flows):
+            out.timer_seconds[name] = 0.0  # its time passed while the task ran
+        else:
+            out.kinds[name] = "end"
+        by_task.setdefault(task, []).append((name, timeout))
+    for task, events in by_task.items():
+        split = unique(f"{task} interrupted?")
+        out.kinds[split] = "xor"
+        out.ids[split] = f"{out.ids[task]}_boundary"
+        out.lines[split] = out.lines[task]
+        normal = [f for f in out.flows if f[0] == task]
+        for f in normal:
+            _move_flow(out, f, (split, f[1]))
+        if len(normal) > 1:  # the task's implicit fork comes after the normal branch
+            fork = auto("and split")
+            out.kinds[fork] = "and"
+            out.ids[fork] = f"{out.ids[task]}_and_split"
+            out.lines[fork] = out.lines[task]
+            for _, t in normal:
+                _move_flow(out, (split, t), (fork, t))
+            out.flows.append((split, fork))
+        out.flows.insert(out.flows.index((split, normal[0][1])) if len(normal) == 1 else
+                         len(out.flows), (task, split))
+        for event, timeout in events:
+            out.flows.append((split, event))
+            out.boundaries.append(Boundary(event, task, split, timeout))
 
 
 def _move_flow(g: BpmnGraph, old: tuple[str, str], new: tuple[str, str]) -> None:
@@ -253,21 +323,6 @@ def _retarget(g: BpmnGraph, name: str, join: str) -> None:
     for s, t in [f for f in g.flows if f[1] == name]:
         _move_flow(g, (s, t), (s, join))
     g.flows.append((join, name))
-
-
-def rename_node(g: BpmnGraph, old: str, new: str) -> None:
-    """Rename node ``old`` to ``new`` everywhere in ``g``."""
-    if new in g.kinds:
-        raise ValueError(f"name {new!r} is taken")
-    for d in (g.kinds, g.ids, g.lines, g.timer_seconds):
-        if old in d:
-            d[new] = d.pop(old)
-
-    def r(x: str) -> str:
-        return new if x == old else x
-
-    g.flows = [(r(s), r(t)) for s, t in g.flows]
-    g.flow_ids = {(r(s), r(t)): fid for (s, t), fid in g.flow_ids.items()}
 
 
 def _normalise(g: BpmnGraph, auto: Any) -> None:
@@ -322,113 +377,3 @@ def read_bpmn(path: str | Path) -> ProcessModel:
     model, notes = build_model(g, side)
     _warn(g.notes + notes, str(path))
     return model
-
-
-def build_model(g: BpmnGraph, side: YamlDoc | None) -> tuple[ProcessModel, list[str]]:
-    """Merge control flow ``g`` with sidecar parameters (or defaults) into a model."""
-    notes: list[str] = []
-    sdata: dict[str, Any] = {}
-    if side is not None and side.data is not None:
-        if not isinstance(side.data, Mapping):
-            raise ModelError("the sidecar must be a mapping of model sections", path=side.path)
-        sdata = dict(side.data)
-        for key in ("gateways",):
-            if key in sdata:
-                raise ModelError(f"{key}: the control flow lives in the .bpmn file; remove "
-                                 f"'{key}' from the sidecar", path=side.path,
-                                 line=side.line(key))
-    names_by_kind: dict[str, list[str]] = {}
-    for n, k in g.kinds.items():
-        names_by_kind.setdefault(k, []).append(n)
-    tasks = names_by_kind.get("task", [])
-    side_acts = sdata.get("activities") or {}
-    if not isinstance(side_acts, Mapping):
-        raise ModelError("activities: expected a mapping of activity names to settings",
-                         path=side.path if side else g.path)
-    for a in side_acts:
-        if a not in g.kinds or g.kinds[a] != "task":
-            raise ModelError(f"activities: {a!r} is not a task of the BPMN diagram"
-                             f"{did_you_mean(a, tasks)}",
-                             path=side.path if side else g.path,
-                             line=side.line("activities", a) if side else None)
-    activities: dict[str, Any] = {}
-    defaulted: list[str] = []
-    for t in tasks:
-        settings = dict(side_acts.get(t) or {})
-        if "duration" not in settings:
-            settings["duration"] = DEFAULT_DURATION.to_dict()
-            defaulted.append(t)
-        activities[t] = settings
-    if defaulted:
-        notes.append(f"no duration given, using fixed {DEFAULT_DURATION.mean():g} s for "
-                     f"{len(defaulted)} activities: {', '.join(defaulted)}")
-    side_events = sdata.get("events") or {}
-    if not isinstance(side_events, Mapping):
-        raise ModelError("events: expected a mapping", path=side.path if side else g.path)
-    events: dict[str, Any] = {}
-    zero_timers: list[str] = []
-    for n, k in g.kinds.items():
-        if k not in ("start", "end", "timer"):
-            continue
-        if k == "timer":
-            sv = side_events.get(n)
-            delay = sv.get("delay") if isinstance(sv, Mapping) else None
-            if delay is None:
-                seconds = g.timer_seconds.get(n)
-                if seconds is None:
-                    zero_timers.append(n)
-                    seconds = 0.0
-                delay = Distribution.fixed(seconds).to_dict()
-            events[n] = {"kind": "timer", "delay": delay}
-        else:
-            events[n] = k
-    if zero_timers:
-        notes.append(f"no delay given, timer events wait 0 s: {', '.join(zero_timers)}")
-    probs: dict[tuple[str, str], Any] = {}
-    for i, f in enumerate(sdata.get("flow") or []):
-        if isinstance(f, Mapping) and "from" in f and "to" in f:
-            key = (str(f["from"]), str(f["to"]))
-            if key not in g.flow_ids and not any(key == fl for fl in g.flows):
-                raise ModelError(f"flow: {key[0]!r} -> {key[1]!r} is not a sequence flow of the "
-                                 f"diagram", path=side.path if side else g.path,
-                                 line=side.line("flow", i) if side else None)
-            probs[key] = f.get("probability")
-    flows: list[Any] = []
-    eq_xor: list[str] = []
-    or_default: list[str] = []
-    out_deg = Counter(s for s, _ in g.flows)
-    for s, t in g.flows:
-        p = probs.get((s, t))
-        kind = g.kinds[s]
-        if p is None and out_deg[s] > 1 and kind == "xor":
-            p = 1.0 / out_deg[s]
-            if s not in eq_xor:
-                eq_xor.append(s)
-        elif p is None and out_deg[s] > 1 and kind == "or":
-            p = DEFAULT_OR_PROBABILITY
-            if s not in or_default:
-                or_default.append(s)
-        flows.append({"from": s, "to": t, "probability": p} if p is not None else f"{s} -> {t}")
-    if eq_xor:
-        notes.append(f"no branching probabilities, using equal shares at: {', '.join(eq_xor)}")
-    if or_default:
-        notes.append(f"no branch chances, using {DEFAULT_OR_PROBABILITY} per branch at "
-                     f"inclusive gateways: {', '.join(or_default)}")
-    data: dict[str, Any] = {k: v for k, v in sdata.items()
-                            if k not in ("activities", "events", "flow")}
-    data.setdefault("name", g.process_name or Path(g.path).stem)
-    data["activities"] = activities
-    data["gateways"] = {n: k for n, k in g.kinds.items() if k in ("xor", "and", "or")}
-    data["events"] = events
-    data["flow"] = flows
-    doc = YamlDoc(data=data, path=side.path if side else g.path,
-                  lines=dict(side.lines) if side else {})
-    model = model_from_doc(doc)
-    source = {n: (g.path, g.lines.get(n)) for n in g.kinds}
-    for (s, t), _fid in g.flow_ids.items():
-        source[f"flow:{s}->{t}"] = (g.path, None)
-    if side is not None:
-        for k, v in model.source.items():
-            if k.startswith(("pool:", "calendar:")):
-                source[k] = v
-    return replace(model, source=source), notes
