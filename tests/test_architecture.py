@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "bpr"
-LAYERS = ["errors", "text", "progress", "io", "model", "discovery", "scenario", "sim", "analysis", "charts",
-          "report", "cli"]
+LAYERS = ["errors", "text", "progress", "io", "model", "discovery", "scenario", "sim", "analysis",
+          "charts", "report", "cli"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 RANK["scenario"] = RANK["discovery"]  # discovery and scenarios are siblings
 RANK["progress"] = RANK["errors"]
