@@ -157,11 +157,11 @@ def _means(d: Mapping[str, Any] | None) -> dict[str, float]:
 def _model_file(scenario_text: str | None) -> str | None:
     if not scenario_text:
         return None
-    import yaml
+    from bpr.io.yamlio import parse_yaml
 
     try:
-        doc = yaml.safe_load(scenario_text)
-    except yaml.YAMLError:
+        doc = parse_yaml(scenario_text).data
+    except BprError:
         return None
     base = doc.get("base") if isinstance(doc, dict) else None
     return str(base) if base else None
