@@ -73,6 +73,8 @@ def simulate(model_path: str, outdir: str, cases: int | None, days: float | None
     """Simulate MODEL (a processes/*.yaml file) and write OUTDIR/simulated_log.csv and
     OUTDIR/kpis.json: cycle, waiting and processing time, throughput, WIP, utilisation, cost and
     labour hours, each with a 95% confidence interval across replications."""
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_folder
     from bpr.errors import SimulationError
     from bpr.io.atomic import write_text
     from bpr.model.files import load_model
@@ -85,22 +87,24 @@ def simulate(model_path: str, outdir: str, cases: int | None, days: float | None
         raise SimulationError(f"--days must be positive, got {days}")
     if replications < 1:
         raise SimulationError(f"--replications must be at least 1, got {replications}")
+    expect(model_path, "model")
     model = load_model(model_path)
     out = Path(outdir)
-    log_path = out / f"simulated_log.{log_format}"
-    with Progress("simulating", quiet=quiet) as bar:
-        result = run(model, cases=cases, days=days, warmup_cases=warmup, start=start,
-                     replications=replications, seed=seed, workers=workers,
-                     scheduler=scheduler, log_path=log_path, log_format=log_format,
-                     progress=bar.update)
-    data = result.to_dict()
-    data["settings"]["model_file"] = Path(model_path).name
-    data["settings"]["log"] = log_path.name
-    write_text(out / "kpis.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    log_name = f"simulated_log.{log_format}"
+    with output_folder(outdir, command="simulate") as tmp:
+        with Progress("simulating", quiet=quiet) as bar:
+            result = run(model, cases=cases, days=days, warmup_cases=warmup, start=start,
+                         replications=replications, seed=seed, workers=workers,
+                         scheduler=scheduler, log_path=tmp / log_name, log_format=log_format,
+                         progress=bar.update)
+        data = result.to_dict()
+        data["settings"]["model_file"] = Path(model_path).name
+        data["settings"]["log"] = log_name
+        write_text(tmp / "kpis.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     if as_json:
         echo_json(data)
     elif not quiet:
         n = sum(r.cases_completed for r in result.replications)
         click.echo(f"{model.name}: {replications} replication(s), {n} counted cases; "
-                   f"wrote {log_path} and {out / 'kpis.json'}")
+                   f"wrote {out / log_name} and {out / 'kpis.json'}")
         click.echo(kpi_table(data["kpis"]))

@@ -126,6 +126,7 @@ class _Builder:
         try:
             if isinstance(node, yaml.MappingNode):
                 return self.mapping(node, at, line, depth)
+            assert isinstance(node, yaml.SequenceNode)  # the only other kind of node
             return self.sequence(node, at, line, depth)
         finally:
             self.active.discard(id(node))
