@@ -97,6 +97,9 @@ def write_text(target: str | os.PathLike[str], text: str) -> None:
 # -- shared by output_files and output_folder --------------------------------------------------
 
 def _fail(err: OSError, path: Path) -> OutputError:
+    """The error of a failed operation on our own files (lock, temporary folder, rename):
+    named after the output ``path``, not the internal file."""
+    err.filename = err.filename2 = None
     out = os_error(err, str(path), writing=True)
     assert isinstance(out, OutputError)
     return out
@@ -233,8 +236,11 @@ def _remove_stale(folder: Path, name: str, target: Path) -> None:
 
 
 def _rewrite_paths(err: BaseException, tmp: Path, final: Path) -> None:
-    """Make an error about a file in the temporary folder name the final path instead."""
+    """Make an error about a file in ``tmp`` (the temporary folder, or the absolute final
+    path) name the same file under ``final`` (the final path, or the path as given)."""
     t, f = str(tmp), str(final)
+    if t == f:
+        return
     if isinstance(err, OSError):
         for attr in ("filename", "filename2"):
             v = getattr(err, attr)
@@ -280,12 +286,12 @@ def output_files(*targets: str | os.PathLike[str] | None) -> Iterator[list[Path 
     if len({p for p in real}) != len(real):
         raise OutputError("the same file is given twice as an output; give different names",
                           path=str(real[0]))
-    for p in real:
-        _check_target(p, folder=False)
     created: list[Path] = []
     tmps: dict[Path, Path] = {}
     with contextlib.ExitStack() as stack:
         try:
+            for p in real:
+                _check_target(p, folder=False)
             for p in real:
                 created += _make_parents(p.parent, p)
                 stack.enter_context(_lock(p.parent, p.name, p))
@@ -321,8 +327,11 @@ def output_files(*targets: str | os.PathLike[str] | None) -> Iterator[list[Path 
             finally:
                 for tmp in tmps.values():
                     _rmtree(tmp)
-        except BaseException:
+        except BaseException as err:
             _remove_dirs(created)
+            for t, p in zip(targets, paths, strict=True):
+                if t is not None and p is not None:
+                    _rewrite_paths(err, p, Path(t))
             raise
 
 
@@ -419,17 +428,19 @@ def output_folder(target: str | os.PathLike[str], *, command: str = "bpr") -> It
     ``command`` is recorded, with the list of files written, in ``target/.bpr-output.json``.
     """
     final = Path(os.path.abspath(target))
-    _check_target(final, folder=True)
-    if final.is_symlink():
-        final = final.resolve()  # write where a symbolic link points, keep the link
-    with contextlib.suppress(OSError):
-        here = Path.cwd().resolve()
-        if final == here or final in here.parents:
-            raise OutputError("is the current folder (or contains it) and would be replaced; "
-                              "give a sub-folder such as -o out", path=str(target))
-    parent = final.parent
-    created = _make_parents(parent, final)
+    created: list[Path] = []
     try:
+        _check_target(final, folder=True)
+        if final.is_symlink():
+            final = final.resolve()  # write where a symbolic link points, keep the link
+        with contextlib.suppress(OSError):
+            here = Path.cwd().resolve()
+            if final == here or final in here.parents:
+                raise OutputError("is the current folder (or contains it) and would be "
+                                  "replaced; give a sub-folder such as -o out",
+                                  path=str(target))
+        parent = final.parent
+        created = _make_parents(parent, final)
         with _lock(parent, final.name, final):
             _remove_stale(parent, final.name, final)
             _carry_list(final, set())  # refuse someone's folder before doing any work
@@ -453,6 +464,7 @@ def output_folder(target: str | os.PathLike[str], *, command: str = "bpr") -> It
                 if new is not err:
                     raise new from None
                 raise
-    except BaseException:
+    except BaseException as err:
         _remove_dirs(created)
+        _rewrite_paths(err, final, Path(target))  # name the output as the user wrote it
         raise
