@@ -11,6 +11,7 @@ aliases, deep nesting, oversized files and non-regular files (a named pipe would
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from dataclasses import dataclass, field
@@ -239,6 +240,11 @@ def parse_yaml(text: str, path: str = "<string>") -> YamlDoc:
 def load_yaml(path: str | os.PathLike[str]) -> YamlDoc:
     """Read and parse a YAML file (see :func:`parse_yaml`); a missing, unreadable, binary,
     oversized or non-regular file (folder, named pipe, device) raises :class:`BprError`."""
+    return parse_yaml(_read_text(path, "YAML"), str(path))
+
+
+def _read_text(path: str | os.PathLike[str], what: str) -> str:
+    """The text of a regular, bounded, UTF-8 file (else one-line :class:`BprError`)."""
     p = Path(path)
     try:
         st = p.stat()
@@ -248,23 +254,64 @@ def load_yaml(path: str | os.PathLike[str]) -> YamlDoc:
         raise BprError(f"cannot read: {err.strerror}; check the path", path=str(path)) \
             from None
     if stat.S_ISDIR(st.st_mode):
-        raise BprError("is a folder, not a file; give the path of a .yaml file", path=str(path))
+        raise BprError(f"is a folder, not a file; give the path of a {what} file",
+                       path=str(path))
     if not stat.S_ISREG(st.st_mode):
-        raise BprError("is not a regular file (a pipe or device); give the path of a .yaml "
-                       "file", path=str(path))
+        raise BprError(f"is not a regular file (a pipe or device); give the path of a {what} "
+                       f"file", path=str(path))
     if st.st_size > MAX_YAML_BYTES:
-        raise BprError(f"is {st.st_size / 2**20:,.0f} MB; YAML files are limited to "
+        raise BprError(f"is {st.st_size / 2**20:,.0f} MB; {what} files are limited to "
                        f"{MAX_YAML_BYTES // 2**20} MB", path=str(path))
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise BprError("not a text file (not UTF-8); give a YAML file", path=str(path)) from None
+        raise BprError(f"not a text file (not UTF-8); give a {what} file", path=str(path)) \
+            from None
     except OSError as err:
         raise BprError(f"cannot read: {err.strerror}", path=str(path)) from None
     if "\x00" in text:
-        raise BprError("not a text file (contains NUL bytes); give a YAML file",
+        raise BprError(f"not a text file (contains NUL bytes); give a {what} file",
                        path=str(path))
-    return parse_yaml(text, str(path))
+    return text
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows; write a finite number")
+
+
+def _depth(data: Any) -> int:
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, d = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, d)
+            if d > MAX_DEPTH:
+                return d
+            stack += [(v, d + 1) for v in (value.values() if isinstance(value, dict) else value)]
+    return deepest
+
+
+def parse_json(text: str, path: str = "<string>") -> YamlDoc:
+    """Parse JSON text into a :class:`YamlDoc` (no line map): ``NaN``/``Infinity``, integers
+    of more than 4,300 digits and nesting beyond :data:`MAX_DEPTH` are refused in one line."""
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as err:
+        raise BprError(f"not valid JSON: {err.msg}; fix the syntax at this line", path=path,
+                       line=err.lineno) from None
+    except RecursionError:
+        raise BprError(f"nested too deeply to read (more than {MAX_DEPTH} levels); flatten "
+                       f"the file", path=path) from None
+    except ValueError as err:  # a constant, or an integer too long to convert
+        raise BprError(f"not valid JSON: {str(err).split(';')[0]}", path=path) from None
+    if _depth(data) > MAX_DEPTH:
+        raise BprError(f"nested more than {MAX_DEPTH} levels deep; flatten the file", path=path)
+    return YamlDoc(data=data, path=path)
+
+
+def load_json(path: str | os.PathLike[str]) -> YamlDoc:
+    """Read and parse a JSON file with the same guards as :func:`load_yaml`."""
+    return parse_json(_read_text(path, "JSON"), str(path))
 
 
 class _Dumper(yaml.SafeDumper):
