@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from bpr.sim.parallel import DaskTimeouts, check_address, map_ordered
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 sys.path.insert(0, str(HOSTILE))
 import dask_tasks  # noqa: E402  (worker processes import it from the same folder)
+import peers  # noqa: E402
 
 FAST = DaskTimeouts(connect=5, workers=3, result=20, poll=0.1)
 
@@ -172,61 +172,14 @@ def test_a_task_that_kills_its_workers_is_given_up_after_bounded_retries():
 
 # -- hostile peers and bad addresses -----------------------------------------------------------
 
-@contextlib.contextmanager
-def peer(behaviour):
-    """A TCP server on a free local port; ``behaviour(conn)`` handles each connection."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    conns: list[socket.socket] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            conns.append(conn)
-            threading.Thread(target=behaviour, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    finally:
-        server.close()
-        for c in conns:
-            with contextlib.suppress(OSError):
-                c.close()
-
-
-def silent(conn):  # accepts and never answers
-    time.sleep(30)
-
-
-def http(conn):  # a web server: waits for a request, answers 400
-    with contextlib.suppress(OSError):
-        conn.recv(4096)
-        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-
-
-def garbage(conn):  # speaks first, with a "message" of exabytes
-    with contextlib.suppress(OSError):
-        conn.sendall(b"\xff" * 64)
-        time.sleep(5)
-
-
-def hangs_up(conn):
-    conn.close()
-
-
 @pytest.mark.parametrize(("behaviour", "message"), [
-    (silent, "accepted the connection but sent nothing within 1 s"),
-    (http, "an HTTP server answers at"),
-    (garbage, "does not speak the Dask protocol"),
-    (hangs_up, "closed the connection"),
+    ("silent", "accepted the connection but sent nothing within 1 s"),
+    ("http", "an HTTP server answers at"),
+    ("garbage", "does not speak the Dask protocol"),
+    ("hangs_up", "closed the connection"),
 ])
 def test_hostile_peers_are_refused_quickly(behaviour, message):
-    with peer(behaviour) as address:
+    with peers.serve(behaviour) as address:
         t0 = time.monotonic()
         with pytest.raises(ClusterError, match=message):
             map_ordered(dask_tasks.record, [("/x", 1, 0)], scheduler=address,

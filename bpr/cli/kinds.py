@@ -127,6 +127,14 @@ def expect(path: str | Path, expected: str, *, role: str | None = None) -> None:
     """Raise a one-line :class:`BprError` if ``path`` is recognised as another kind of file
     than ``expected`` (a key of :data:`EXPECTED`); ``role`` names the argument (e.g.
     ``--base``)."""
+    p = Path(path)
+    try:
+        special = p.exists() and not (p.is_file() or p.is_dir())
+    except OSError:
+        special = False
+    if special:  # a named pipe would block the reader, a device would never end
+        raise BprError(f"is not a regular file (a pipe or device); give {_NAMES[expected]} "
+                       f"file", path=str(path))
     kind = kind_of(path)
     if kind is None or kind in EXPECTED[expected]:
         return

@@ -122,8 +122,12 @@ def _check_target(target: Path, *, folder: bool) -> None:
                               path=str(target))
     try:
         is_file, is_dir = target.is_file(), target.is_dir()
+        special = os.path.lexists(target) and not (is_file or is_dir or target.is_symlink())
     except OSError as err:
         raise _fail(err, target) from None
+    if special:  # replacing a device or a pipe with a file would be a nasty surprise
+        raise OutputError("is not a regular file (a device, pipe or socket); give a file name",
+                          path=str(target))
     if folder and is_file:
         raise OutputError("is a file, but the output is a folder; give a folder name",
                           path=str(target))
@@ -150,7 +154,9 @@ def _make_parents(folder: Path, target: Path) -> list[Path]:
         except FileExistsError:
             if not d.is_dir():
                 _remove_dirs(created)
-                raise OutputError(f"{d} is a file, not a folder; choose another path",
+                what = ("is a symbolic link that leads nowhere (or in a loop)"
+                        if d.is_symlink() else "is a file, not a folder")
+                raise OutputError(f"{d.name} {what}; choose another path",
                                   path=str(target)) from None
         except OSError as err:
             _remove_dirs(created)
