@@ -72,14 +72,14 @@ class LazyGroup(click.Group):
                 _fail(exc.format_message(), exc.exit_code, as_json, type(exc).__name__)
             exc.show()
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            _fail("Aborted.", 130, as_json, "Interrupted")
+        except click.exceptions.Abort:  # click's form of Ctrl-C (KeyboardInterrupt)
+            _fail("Interrupted.", 130, as_json, "Interrupted", prefix="")
         except BprError as exc:
             if os.environ.get("BPR_DEBUG"):
                 raise
             _fail(str(exc), exc.exit_code, as_json, type(exc).__name__, exc.path, exc.line)
         except KeyboardInterrupt:
-            _fail("Interrupted.", 130, as_json, "Interrupted")
+            _fail("Interrupted.", 130, as_json, "Interrupted", prefix="")
         except BrokenPipeError:  # the reader of stdout went away (``bpr ... | head``)
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -53,19 +53,17 @@ def serve() -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    import bpr.cli  # noqa: F401  (the heavy modules, imported once for every child)
-    import bpr.cli.fidelity  # noqa: F401
-    import bpr.cli.mine  # noqa: F401
-    import bpr.cli.modeller  # noqa: F401
-    import bpr.cli.report  # noqa: F401
-    import bpr.cli.simulate  # noqa: F401
-    import bpr.cli.whatif  # noqa: F401
-    import bpr.io.logs  # noqa: F401
-    import bpr.sim  # noqa: F401
+    import importlib
 
-    with contextlib.suppress(ImportError):
-        import bpr.discovery  # noqa: F401
-        import bpr.report  # noqa: F401
+    # the heavy modules, imported once for every child (a missing one is simply skipped)
+    for name in ("bpr.cli", "bpr.cli.fidelity", "bpr.cli.mine", "bpr.cli.modeller",
+                 "bpr.cli.report", "bpr.cli.simulate", "bpr.cli.whatif", "bpr.io.logs",
+                 "bpr.sim", "bpr.sim.engine", "bpr.sim.compiled", "bpr.discovery",
+                 "bpr.analysis.whatif", "bpr.analysis.sweep", "bpr.analysis.fidelity",
+                 "bpr.analysis.split", "bpr.model.bpmn", "bpr.model.prosimos", "bpr.scenario",
+                 "bpr.report", "bpr.charts.process_map", "matplotlib.pyplot", "pm4py"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         job = json.loads(line)
