@@ -294,8 +294,8 @@ def output_files(*targets: str | os.PathLike[str] | None) -> Iterator[list[Path 
                           path=str(real[0]))
     created: list[Path] = []
     tmps: dict[Path, Path] = {}
-    with contextlib.ExitStack() as stack:
-        try:
+    try:
+        with contextlib.ExitStack() as stack:  # the locks, released before the clean-up
             for p in real:
                 _check_target(p, folder=False)
             for p in real:
@@ -325,20 +325,20 @@ def output_files(*targets: str | os.PathLike[str] | None) -> Iterator[list[Path 
                             raise _fail(err, folder / n) from None
             except BaseException as err:
                 for folder, tmp in tmps.items():
-                    new = _translate(err, tmp, folder, next(p for p in real if p.parent ==
-                                                            folder))
+                    first = next(p for p in real if p.parent == folder)
+                    new = _translate(err, tmp, folder, first)
                     if new is not err:
                         raise new from None
                 raise
             finally:
                 for tmp in tmps.values():
                     _rmtree(tmp)
-        except BaseException as err:
-            _remove_dirs(created)
-            for t, p in zip(targets, paths, strict=True):
-                if t is not None and p is not None:
-                    _rewrite_paths(err, p, Path(t))
-            raise
+    except BaseException as err:
+        _remove_dirs(created)
+        for given, absolute in zip(targets, paths, strict=True):
+            if given is not None and absolute is not None:
+                _rewrite_paths(err, absolute, Path(given))
+        raise
 
 
 # -- a whole folder ----------------------------------------------------------------------------
