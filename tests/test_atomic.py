@@ -95,10 +95,11 @@ def test_a_failing_run_leaves_the_previous_folder_byte_identical(tmp_path, failu
     assert sorted(os.listdir(tmp_path)) == ["out"]
 
 
-def test_a_failing_run_creates_no_folder(tmp_path):
-    with pytest.raises(RuntimeError), output_folder(tmp_path / "a" / "b" / "out") as tmp:
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_a_failing_run_creates_no_folder(tmp_path, failure):
+    with pytest.raises(failure), output_folder(tmp_path / "a" / "b" / "out") as tmp:
         (tmp / "x").write_text("x")
-        raise RuntimeError("boom")
+        raise failure()
     assert list(tmp_path.iterdir()) == []
 
 

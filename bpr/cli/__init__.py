@@ -80,6 +80,8 @@ class LazyGroup(click.Group):
             _fail(str(exc), exc.exit_code, as_json, type(exc).__name__, exc.path, exc.line)
         except KeyboardInterrupt:
             _fail("Interrupted.", 130, as_json, "Interrupted", prefix="")
+        except Terminated:
+            _fail("Terminated.", 143, as_json, "Terminated", prefix="")
         except BrokenPipeError:  # the reader of stdout went away (``bpr ... | head``)
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -104,11 +106,15 @@ class LazyGroup(click.Group):
             signal.signal(signal.SIGTERM, previous)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that outputs are cleaned up as on Ctrl-C."""
+
+
 def _terminate_as_exit() -> Any:
     """Let SIGTERM unwind like Ctrl-C (outputs are cleaned up, exit code 143)."""
 
     def handler(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
+        raise Terminated
 
     try:
         return signal.signal(signal.SIGTERM, handler)

@@ -113,10 +113,10 @@ def _leftovers(ws: Path) -> list[str]:
 
 
 def _wait_for_temp(pid: int, ws: Path) -> None:
-    """Return once the run's temporary output exists (or the run ended)."""
+    """Return once the run's temporary output exists in ``ws`` (or the run ended)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if any(n.startswith(".bpr-tmp-") for n in os.listdir(ws)):
+        if ws.is_dir() and any(n.startswith(".bpr-tmp-") for n in os.listdir(ws)):
             return
         try:  # still running? (the zygote reaps it when it ends)
             os.kill(pid, 0)
@@ -137,10 +137,11 @@ def _writing_time(forks: ForkServer, argv: tuple[str, ...], ws: Path) -> float:
 
 
 def _kill_while_writing(forks: ForkServer, argv: tuple[str, ...], ws: Path, sig: int,
-                        delay: float) -> int:
-    """Start ``argv``; once its temporary output exists, wait ``delay`` s and send ``sig``."""
+                        delay: float, watch: Path | None = None) -> int:
+    """Start ``argv`` in ``ws``; once its temporary output exists (in ``watch``, default
+    ``ws``), wait ``delay`` s and send ``sig``."""
     pid = forks.start(list(argv), ws)
-    _wait_for_temp(pid, ws)
+    _wait_for_temp(pid, watch or ws)
     time.sleep(delay)
     with contextlib.suppress(ProcessLookupError):  # if it finished first, its output is new
         os.kill(pid, sig)
@@ -172,3 +173,20 @@ def test_killed_runs_leave_the_old_or_the_new_output(writer, forks, tmp_path):
     for sig, code, state in seen:
         assert state in (old, new), f"{signal.Signals(sig).name} (exit {code}) left a mix"
     assert _leftovers(ws) == [], "the last run must remove what killed runs left"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_an_interrupted_first_run_leaves_no_folder(forks, tmp_path, sig):
+    """Ctrl-C (or a kill) of a first run into a new folder leaves no folder (issue 16)."""
+    argv = _sim(1, "new/out", cases=20000)
+    code = _kill_while_writing(forks, argv, tmp_path, sig, 0.0, watch=tmp_path / "new")
+    assert code == {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGKILL: -9}[sig]
+    if sig == signal.SIGKILL:  # no chance to clean up: the next run does it
+        assert not (tmp_path / "new" / "out").exists()
+        assert forks.run(list(_sim(1, "new/out", cases=20)), tmp_path)[0] == 0
+        assert _leftovers(tmp_path) == []
+    else:
+        said = {signal.SIGINT: "Interrupted.", signal.SIGTERM: "Terminated."}[sig]
+        assert forks.output()[1].strip().splitlines()[-1] == said
+        assert os.listdir(tmp_path) == []
