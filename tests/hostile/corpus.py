@@ -58,6 +58,7 @@ class Case:
     check: Callable[[Path], str | None] | None = None  # extra check: a problem, or None
     timeout: float = 60.0
     known: str = ""  # not handled yet, and why (the test is an expected failure)
+    slow: bool = False  # takes more than ~2 s (left out by `make test-fast`)
     family: str = ""
 
 

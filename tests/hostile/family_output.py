@@ -117,7 +117,7 @@ CASES = [
          says="is a file, not a folder", names="afile/f.json"),
     Case("parent is a file: report", report("afile/r.html"),
          {**PARENT_IS_FILE, "w": whatif_folder}, says="is a file, not a folder",
-         names="afile/r.html"),
+         names="afile/r.html", slow=True),
     # names too long for the file system
     Case("name too long: simulate", simulate(LONG), says="longer than the file system allows",
          names=LONG),
@@ -181,7 +181,7 @@ CASES = [
          names="fs/m.bpmn"),
     Case("read-only: report", report("fs/r.html"), {"w": whatif_folder}, previous="fs/r.html",
          previous_is_file=True, needs=("tmpfs-full", "read-only"), says="read-only",
-         names="fs/r.html"),
+         names="fs/r.html", slow=True),
     Case("read-only: validate", validate("fs/f.json"), previous="fs/f.json",
          previous_is_file=True, needs=("tmpfs-full", "read-only"), says="read-only",
          names="fs/f.json"),

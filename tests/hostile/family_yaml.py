@@ -62,11 +62,12 @@ def sidecar_tag(path: Path) -> None:
 CASES = [
     # alias expansion ("billion laughs") in each kind of file
     Case("model billion laughs", SIM, {"m.yaml": SMALL + laughs()}, says="aliases",
-         names="m.yaml:", previous="out"),
+         names="m.yaml:", previous="out", slow=True),
     Case("scenario billion laughs", ("whatif", "s.yaml", "--cases", "20", "-o", "out", "-q"),
          {"s.yaml": SCENARIO + laughs()}, says="aliases", names="s.yaml:", previous="out"),
     Case("costs billion laughs", MINE, {"costs.yaml": "currency: USD\n" + laughs()},
-         says="aliases", names="costs.yaml:", previous="model.yaml", previous_is_file=True),
+         says="aliases", names="costs.yaml:", previous="model.yaml", previous_is_file=True,
+         slow=True),
     Case("merge-key bomb", ("check", "m.yaml"), with_model(merge_bomb()), says="aliases",
          names="m.yaml:"),
     Case("alias loop", ("check", "m.yaml"), with_model("loop: &l [1, *l]\n"),
@@ -104,7 +105,7 @@ CASES = [
          says="duplicate key", names="m.yaml:"),
     # structure and files
     Case("nesting 5000 deep", ("check", "m.yaml"), {"m.yaml": deep_yaml()},
-         says="nested", names="m.yaml"),
+         says="nested", names="m.yaml", slow=True),
     Case("json nesting 100000 deep", ("check", "m.json"), {"m.json": deep_json()},
          says="nested", names="m.json"),
     Case("json NaN", ("check", "m.json"),

@@ -13,9 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import load_cases, run_case, subprocess_umount  # noqa: E402
 
 CASES = load_cases()
+PARAMS = [pytest.param(c, id=f"{c.family}/{c.name}", marks=[pytest.mark.slow] if c.slow else [])
+          for c in CASES]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.family}/{c.name}" for c in CASES])
+@pytest.mark.parametrize("case", PARAMS)
 def test_case(case):
     # a workspace under /tmp that an unprivileged user can reach (for the permission cases)
     ws = Path(tempfile.mkdtemp(prefix="bpr-hostile-"))
