@@ -234,11 +234,11 @@ def _remove_stale(folder: Path, name: str, target: Path) -> None:
                 n.startswith(f".{name}.parts-"):
             _rmtree(Path(entry.path))
     for old in sorted(olds):
-        if not os.path.lexists(target):
-            with contextlib.suppress(OSError):
-                os.rename(old, target)
-                continue
-        _rmtree(old)
+        if os.path.lexists(target):
+            _rmtree(old)  # the swap had finished: this is the replaced folder
+            continue
+        with contextlib.suppress(OSError):  # if it cannot go back, keep it: the only copy
+            os.rename(old, target)
 
 
 def _rewrite_paths(err: BaseException, tmp: Path, final: Path) -> None:
