@@ -74,7 +74,8 @@ def test_same_seed_same_bytes_and_workers_do_not_matter(model_file, tmp_path):
         first = (outs[0] / f).read_bytes()
         assert first == (outs[1] / f).read_bytes()
         assert first == (outs[2] / f).read_bytes()
-    assert sorted(p.name for p in outs[0].iterdir()) == ["kpis.json", "simulated_log.csv"]
+    assert sorted(p.name for p in outs[0].iterdir()) == [".bpr-output.json", "kpis.json",
+                                                          "simulated_log.csv"]
     other = tmp_path / "d"
     run_cli("simulate", str(model_file), "-o", str(other), "--cases", "300",
             "--replications", "3", "--seed", "8", "--quiet")

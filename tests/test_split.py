@@ -146,7 +146,8 @@ def test_cli_split(tmp_path, event_logs):
     dropped = full.n_cases - train.n_cases - test.n_cases
     assert f"train: {train.n_cases:,} cases, {train.n_events:,} events" in result.output
     assert f"dropped: {dropped:,} cases" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["test.csv", "train.csv"]  # no temp left
+    names = sorted(p.name for p in out.iterdir())  # no temporary file left
+    assert names == [".bpr-output.json", "test.csv", "train.csv"]
     bad = CliRunner().invoke(main, ["split", str(event_logs / "PurchasingExample.csv.gz"),
                                     "--test", "1.5", "-o", str(tmp_path / "none")])
     assert bad.exit_code == 2 and "test fraction" in bad.output

@@ -2,20 +2,26 @@
 
 Commands live in small modules (``bpr/cli/<command>.py``) and are imported only when used, so
 ``bpr --help`` is instant. Library errors (:class:`bpr.errors.BprError`) become one line on
-stderr and exit code 2; no traceback reaches the user (set ``BPR_DEBUG=1`` to see one).
+stderr and exit code 2; so does every OS failure (disk full, read-only, no permission, a name too
+long: one line naming the path and the fix). With ``--json`` the error is a JSON object on stdout
+instead. No traceback reaches the user (set ``BPR_DEBUG=1`` to see one).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import os
+import signal
 import sys
 import warnings
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 import click
 
-from bpr.errors import BprError, BprWarning
+from bpr.errors import BprError, BprWarning, os_error
 
 # command name -> "module:function"; each module holds one command.
 COMMANDS: dict[str, str] = {
@@ -52,7 +58,9 @@ class LazyGroup(click.Group):
             raise
         return getattr(module, attr)
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # noqa: D102
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
         with warnings.catch_warnings():  # bpr's warnings as one line each (none with -q)
             warnings.simplefilter("always", BprWarning)
             original = warnings.showwarning
@@ -64,35 +72,84 @@ class LazyGroup(click.Group):
                     original(message, category, *rest, **kw)
 
             warnings.showwarning = show
-            return self._main(*args, **kwargs)
+            return self._main(args, prog_name, complete_var, **extra)
 
-    def _main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("standalone_mode", True)
+    def _main(self, args: Sequence[str] | None, prog_name: str | None,
+              complete_var: str | None, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in argv[:argv.index("--")] if "--" in argv else "--json" in argv
+        previous = _terminate_as_exit()
         try:
-            return super().main(*args, standalone_mode=False,
-                                **{k: v for k, v in kwargs.items() if k != "standalone_mode"})
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
+            if as_json:
+                _fail(exc.format_message(), exc.exit_code, as_json, type(exc).__name__)
             exc.show()
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(130)
+        except click.exceptions.Abort:  # click's form of Ctrl-C (KeyboardInterrupt)
+            _fail("Interrupted.", 130, as_json, "Interrupted", prefix="")
         except BprError as exc:
             if os.environ.get("BPR_DEBUG"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(str(exc), exc.exit_code, as_json, type(exc).__name__, exc.path, exc.line)
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
+            _fail("Interrupted.", 130, as_json, "Interrupted", prefix="")
+        except Terminated:
+            _fail("Terminated.", 143, as_json, "Terminated", prefix="")
+        except BrokenPipeError:  # the reader of stdout went away (``bpr ... | head``)
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
+        except OSError as exc:  # every OS failure not already turned into a BprError
+            if os.environ.get("BPR_DEBUG"):
+                raise
+            err = os_error(exc)
+            _fail(str(err), err.exit_code, as_json, type(err).__name__, err.path)
+        except MemoryError:
+            if os.environ.get("BPR_DEBUG"):
+                raise
+            _fail("out of memory; simulate fewer cases or replications, or use a machine with "
+                  "more memory", 2, as_json, "MemoryError")
         except Exception as exc:  # a bug in bpr, not in the user's input
             if os.environ.get("BPR_DEBUG"):
                 raise
-            click.echo(f"Internal error: {type(exc).__name__}: {exc} (run with BPR_DEBUG=1 "
-                       f"for a traceback, and please report it)", err=True)
-            sys.exit(1)
+            _fail(f"Internal error: {type(exc).__name__}: {exc} (run with BPR_DEBUG=1 for a "
+                  f"traceback, and please report it)", 1, as_json, "InternalError",
+                  prefix="")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that outputs are cleaned up as on Ctrl-C."""
+
+
+def _terminate_as_exit() -> Any:
+    """Let SIGTERM unwind like Ctrl-C (outputs are cleaned up, exit code 143)."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        return signal.getsignal(signal.SIGTERM)
+
+
+def _fail(message: str, code: int, as_json: bool, kind: str, path: str | None = None,
+          line: int | None = None, prefix: str = "Error: ") -> NoReturn:
+    """Report an error and exit: one line on stderr, or with --json a JSON object on stdout
+    (``{"error": ..., "kind": ..., "path": ..., "line": ..., "exit_code": ...}``)."""
+    message = " ".join(str(message).split())
+    if as_json:
+        with contextlib.suppress(OSError):
+            click.echo(json.dumps({"error": message, "kind": kind, "path": path, "line": line,
+                                   "exit_code": code}, ensure_ascii=False))
+    else:
+        click.echo(f"{prefix}{message}", err=True)
+    sys.exit(code)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],

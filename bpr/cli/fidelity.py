@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,22 +27,17 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
     boundary are dropped from both parts, as in the simulation literature's evaluations.
     """
     from bpr.analysis.split import split_log
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_folder
     from bpr.io.logs import read_log, write_log
 
-    full = read_log(log)
-    train, test = split_log(full, test_fraction)
+    expect(log, "log")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    # Write both parts to a private folder first, then move them into place: no half output.
-    tmp = Path(tempfile.mkdtemp(prefix=".bpr-split-", dir=out))
-    try:
+    with output_folder(out_dir, command="split") as tmp:
+        full = read_log(log)
+        train, test = split_log(full, test_fraction)
         write_log(train, tmp / "train.csv")
         write_log(test, tmp / "test.csv")
-        os.replace(tmp / "train.csv", out / "train.csv")
-        os.replace(tmp / "test.csv", out / "test.csv")
-    finally:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
     if quiet:
         return
     dropped = full.n_cases - train.n_cases - test.n_cases
@@ -74,21 +65,25 @@ def validate(model_path: str, test_log: str, settings: RunSettings, output: str 
     Prints the literature's five distances (mean and std over the replications) and a
     plain-language verdict with the largest discrepancies.
     """
+    import json
+
     from bpr.analysis.fidelity import validate as run_validate
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_files
+    from bpr.io.atomic import write_text
     from bpr.io.logs import read_log
     from bpr.model.files import load_model
     from bpr.progress import Progress
 
+    expect(model_path, "model")
+    expect(test_log, "log", role="TEST_LOG")
     model = load_model(model_path)
     log = read_log(test_log)
-    with Progress("validating", quiet=quiet or as_json) as bar:
-        report = run_validate(model, log, settings=settings, progress=bar.update)
-    if output is not None:
-        import json
-
-        from bpr.io.atomic import write_text
-
-        write_text(output, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+    with output_files(output) as (tmp,):
+        with Progress("validating", quiet=quiet or as_json) as bar:
+            report = run_validate(model, log, settings=settings, progress=bar.update)
+        if tmp is not None:
+            write_text(tmp, json.dumps(report.to_dict(), indent=2, default=str) + "\n")
     if as_json:
         echo_json(report.to_dict())
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -65,6 +64,8 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     --calibrate, also the options chosen and their scores on the held-out part (recorded in the
     model file under ``calibration``).
     """
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_files
     from bpr.discovery import discover, summarize
     from bpr.errors import BprError
     from bpr.io.logs import read_log
@@ -78,34 +79,30 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
         raise BprError("--budget limits --calibrate; add --calibrate or leave out --budget")
     budget_s = parse_budget(budget) if budget is not None else 120.0
     opts = MiningOptions(algorithm=algorithm, noise_threshold=noise)
-    with Progress("Reading", quiet=quiet) as bar:
-        event_log = read_log(log, case=case, activity=activity, start=start, end=end,
-                             resource=resource, role=role, strict=strict,
-                             progress=bar.update)
+    expect(log, "log")
+    if costs is not None:
+        expect(costs, "costs", role="--costs")
     calibration = None
-    if calibrate:
-        from bpr.analysis.calibrate import calibrate as run_calibration
+    with output_files(output, png) as (model_tmp, png_tmp):
+        with Progress("Reading", quiet=quiet) as bar:
+            event_log = read_log(log, case=case, activity=activity, start=start, end=end,
+                                 resource=resource, role=role, strict=strict,
+                                 progress=bar.update)
+        if calibrate:
+            from bpr.analysis.calibrate import calibrate as run_calibration
 
-        with CalibrationBar(budget_s, quiet=quiet) as cbar:
-            calibration = run_calibration(event_log, budget_seconds=budget_s,
-                                          settings=settings, options=opts, costs=costs,
-                                          name=Path(output).stem, progress=cbar.update)
-        found = calibration.discovery
-    else:
-        with Progress("Mining", quiet=quiet) as bar:
-            found = discover(event_log, opts, costs=costs, name=Path(output).stem,
-                             progress=bar.update)
-    written: list[Path] = []
-    try:
-        if png is not None:
-            _draw(found.model, png)
-            written.append(Path(png))
-        found.model.save(output)
-    except BaseException:
-        for p in written:
-            with contextlib.suppress(OSError):
-                p.unlink()
-        raise
+            with CalibrationBar(budget_s, quiet=quiet) as cbar:
+                calibration = run_calibration(event_log, budget_seconds=budget_s,
+                                              settings=settings, options=opts, costs=costs,
+                                              name=Path(output).stem, progress=cbar.update)
+            found = calibration.discovery
+        else:
+            with Progress("Mining", quiet=quiet) as bar:
+                found = discover(event_log, opts, costs=costs, name=Path(output).stem,
+                                 progress=bar.update)
+        if png_tmp is not None:
+            _draw(found.model, str(png_tmp))
+        found.model.save(str(model_tmp))
     summary = summarize(found, output=output)
     if quiet:
         return

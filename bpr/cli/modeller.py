@@ -48,9 +48,11 @@ def _summary(model: ProcessModel) -> str:
 def check(file: str, quiet: bool) -> None:
     """Check a model file (.yaml, .json or .bpmn) and list ALL its problems, one per line
     (FILE:LINE: element: message). Exit code 0 when sound, 2 otherwise."""
+    from bpr.cli.kinds import expect
     from bpr.model.check import find_problems
     from bpr.model.schema import file_kind
 
+    expect(file, "model")
     with _warnings_to_stderr(quiet):
         model = _read_unchecked(file)
     problems = find_problems(model)
@@ -87,16 +89,20 @@ def check(file: str, quiet: bool) -> None:
 def show(file: str, output: str, no_waiting: bool, quiet: bool) -> None:
     """Draw the process map of a model file (.yaml, .json or .bpmn) as PNG or SVG."""
     from bpr.charts.process_map import draw_process_map
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_file
     from bpr.model.check import find_problems
 
     if Path(output).suffix.lower() not in (".png", ".svg"):
         raise click.BadParameter("use a .png or .svg file name", param_hint="--output")
+    expect(file, "model")
     with _warnings_to_stderr(quiet):
         model = _read_unchecked(file)
     problems = find_problems(model)
     if problems and not quiet:
         warn(f"the model has {len(problems)} problems (see `bpr check {file}`); drawing anyway")
-    draw_process_map(model, output, waiting=not no_waiting)
+    with output_file(output) as tmp:
+        draw_process_map(model, tmp, waiting=not no_waiting)
     if not quiet:
         click.echo(f"wrote {output}")
 
@@ -108,13 +114,17 @@ def show(file: str, output: str, no_waiting: bool, quiet: bool) -> None:
 def convert(source: str, target: str, quiet: bool) -> None:
     """Convert a model between YAML, JSON and BPMN (by file extension). BPMN output gets a
     sidecar NAME.sim.yaml with the simulation parameters."""
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_file
     from bpr.model.files import load_model, save_model
     from bpr.model.schema import file_kind
 
     file_kind(target)  # fail early on an unknown extension
+    expect(source, "model")
     with _warnings_to_stderr(quiet):
         model = load_model(source)
-    save_model(model, target)
+    with output_file(target) as tmp:
+        save_model(model, tmp)
     if not quiet:
         extra = ""
         if file_kind(target) == "bpmn":
@@ -136,17 +146,22 @@ def import_prosimos(bpmn: str, params: str, output: str, name: str | None, quiet
 
     Approximations (teams formed from Simod's per-resource profiles, mixed per-resource
     durations) are printed as warnings and kept in the model's description."""
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_file
     from bpr.model.check import check as check_model
     from bpr.model.files import save_model
     from bpr.model.prosimos import import_prosimos as do_import
     from bpr.model.schema import file_kind
 
     file_kind(output)
+    expect(bpmn, "bpmn")
+    expect(params, "prosimos")
     with _warnings_to_stderr(quiet):
         model = do_import(bpmn, params)
     if name:
         model = replace(model, name=name)
     check_model(model)
-    save_model(model, output)
+    with output_file(output) as tmp:
+        save_model(model, tmp)
     if not quiet:
         click.echo(f"wrote {output}: {_summary(model)}")

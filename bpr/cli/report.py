@@ -21,9 +21,13 @@ def report(outdir: str, output: str | None, fidelity: str | None, quiet: bool) -
     the changes, charts, KPI tables, assumptions and the model's fidelity if known."""
     from pathlib import Path
 
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_file
     from bpr.report import write_report
 
+    expect(outdir, "whatif-output")
     path = Path(output) if output is not None else Path(outdir) / "report.html"
-    write_report(outdir, path, fidelity=fidelity)
+    with output_file(path) as tmp:
+        write_report(outdir, tmp, fidelity=fidelity)
     if not quiet:
         click.echo(f"wrote {path}")

@@ -66,25 +66,29 @@ def simulate(model_path: str, outdir: str, settings: RunSettings, log_format: st
     """Simulate MODEL (a processes/*.yaml file) and write OUTDIR/simulated_log.csv and
     OUTDIR/kpis.json: cycle, waiting and processing time, throughput, WIP, utilisation, cost and
     labour hours, each with a 95% confidence interval across replications."""
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import output_folder
     from bpr.io.atomic import write_text
     from bpr.model.files import load_model
     from bpr.progress import Progress
     from bpr.sim import simulate as run
 
+    expect(model_path, "model")
     model = load_model(model_path)
     out = Path(outdir)
-    log_path = out / f"simulated_log.{log_format}"
-    with Progress("simulating", quiet=quiet) as bar:
-        result = run(model, settings=settings, log_path=log_path, log_format=log_format,
-                     progress=bar.update)
-    data = result.to_dict()
-    data["settings"]["model_file"] = Path(model_path).name
-    data["settings"]["log"] = log_path.name
-    write_text(out / "kpis.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    log_name = f"simulated_log.{log_format}"
+    with output_folder(outdir, command="simulate") as tmp:
+        with Progress("simulating", quiet=quiet) as bar:
+            result = run(model, settings=settings, log_path=tmp / log_name,
+                         log_format=log_format, progress=bar.update)
+        data = result.to_dict()
+        data["settings"]["model_file"] = Path(model_path).name
+        data["settings"]["log"] = log_name
+        write_text(tmp / "kpis.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     if as_json:
         echo_json(data)
     elif not quiet:
         n = sum(r.cases_completed for r in result.replications)
         click.echo(f"{model.name}: {len(result.replications)} replication(s), {n} counted "
-                   f"cases; wrote {log_path} and {out / 'kpis.json'}")
+                   f"cases; wrote {out / log_name} and {out / 'kpis.json'}")
         click.echo(kpi_table(data["kpis"]))

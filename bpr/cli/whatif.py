@@ -23,9 +23,8 @@ def _run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _emit(result: Any, outdir: str | None, as_json: bool, quiet: bool, what: str) -> None:
-    """Write the result files (atomically), then print JSON or the table."""
-    if outdir is not None:
-        result.write(outdir)
+    """Print JSON or the table (the files are written by the command, inside its
+    ``maybe_folder`` block)."""
     if as_json:
         echo_json(result.to_dict())
     elif not quiet:
@@ -52,9 +51,15 @@ def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribut
     labour hours, cost), per year (labour hours and FTE freed, cost saved, money to reallocate),
     per pool and per change."""
     from bpr.analysis.whatif import whatif as run
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import maybe_folder, refuse_silent_run
     from bpr.progress import Progress
     from bpr.scenario import load_scenario
 
+    refuse_silent_run(quiet, as_json, outdir)
+    expect(scenario, "scenario")
+    if base_path is not None:
+        expect(base_path, "model", role="--base")
     base = None
     if base_path is not None:
         from dataclasses import replace
@@ -67,9 +72,12 @@ def whatif(scenario: str, outdir: str | None, base_path: str | None, no_attribut
         apply_scenario(base, sc)  # unknown names and breaking changes: reported now
     else:
         sc = load_scenario(scenario)
-    with Progress("simulating", quiet=quiet or as_json) as bar:
-        result = run(sc, base=base, settings=settings, attribution=not no_attribution,
-                     progress=bar.update)
+    with maybe_folder(outdir, "whatif") as tmp:
+        with Progress("simulating", quiet=quiet or as_json) as bar:
+            result = run(sc, base=base, settings=settings, attribution=not no_attribution,
+                         progress=bar.update)
+        if tmp is not None:
+            result.write(tmp)
     _emit(result, outdir, as_json, quiet, "savings.json and the files beside it")
 
 
@@ -88,11 +96,18 @@ def sweep(scenario: str, grid: tuple[str, ...], outdir: str | None, settings: Ru
     cost). Grid syntax: CHANGE.TARGET[:FIELD]=VALUES with VALUES a comma list or a..b."""
     from bpr.analysis.sweep import parse_grid
     from bpr.analysis.sweep import sweep as run
+    from bpr.cli.kinds import expect
+    from bpr.cli.output import maybe_folder, refuse_silent_run
     from bpr.progress import Progress
     from bpr.scenario import load_scenario
 
+    refuse_silent_run(quiet, as_json, outdir)
     axes = [parse_grid(g) for g in grid]
+    expect(scenario, "scenario")
     sc = load_scenario(scenario)
-    with Progress("sweeping", quiet=quiet or as_json) as bar:
-        result = run(sc, axes, settings=settings, progress=bar.update)
+    with maybe_folder(outdir, "sweep") as tmp:
+        with Progress("sweeping", quiet=quiet or as_json) as bar:
+            result = run(sc, axes, settings=settings, progress=bar.update)
+        if tmp is not None:
+            result.write(tmp)
     _emit(result, outdir, as_json, quiet, "sweep.csv and sweep.json")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bpr.errors import BprError
 from bpr.io.atomic import write_text
-from bpr.io.yamlio import YamlDoc, load_yaml
+from bpr.io.yamlio import load_json, load_yaml
 from bpr.model.check import check
 from bpr.model.process import ProcessModel
 from bpr.model.schema import file_kind, model_from_doc, model_to_dict, save
@@ -24,13 +24,7 @@ def load_model(path: str | os.PathLike[str], *, checked: bool = True) -> Process
     if kind == "yaml":
         model = model_from_doc(load_yaml(path))
     elif kind == "json":
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            line = getattr(err, "lineno", None)
-            raise BprError(f"not valid JSON: {getattr(err, 'msg', err)}", path=str(path),
-                           line=line) from None
-        model = model_from_doc(YamlDoc(data=data, path=str(path)))
+        model = model_from_doc(load_json(path))
     else:
         from bpr.model.bpmn import read_bpmn
 
