@@ -8,7 +8,8 @@ have one way in and out, gateways either split or join); every node reachable fr
 able to reach an end; parallel and inclusive splits paired with a join of the same kind (the
 split's immediate post-dominator); exclusive split probabilities present and summing to 1;
 inclusive split probabilities in (0, 1]; pools and calendars that exist, pools used by tasks with
-at least one member, calendars with working hours.
+at least one member, calendars with working hours; people, priorities, case attributes and size
+limits (:func:`bpr.model.resources.resource_problems`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import networkx as nx
 
 from bpr.errors import ModelError
 from bpr.model.process import ALWAYS, ProcessModel
+from bpr.model.resources import resource_problems
 from bpr.text import did_you_mean
 
 PROBABILITY_TOLERANCE = 1e-6
@@ -168,6 +170,7 @@ def find_problems(model: ProcessModel) -> list[Problem]:
         elif model.pools[a.pool].count < 1:
             add(Problem(a.name, f"activity {a.name!r} needs pool {a.pool!r}, which has no staff "
                         f"(count 0); give the pool at least 1"))
+    problems += [Problem(e, m) for e, m in resource_problems(model)]
     return problems
 
 

@@ -24,6 +24,7 @@ import networkx as nx
 
 from bpr.model.calendar import Calendar
 from bpr.model.distribution import Distribution
+from bpr.model.resources import Batch, CaseAttribute, Person
 
 GATEWAY_KINDS = ("xor", "and", "or")
 EVENT_KINDS = ("start", "end", "timer")
@@ -36,6 +37,9 @@ class Activity:
 
     ``delay`` is an extraneous wait (seconds, not tied to staff) before the task can start, e.g.
     waiting for a customer; it is visible and editable so what-if scenarios can change it.
+    ``priority``: in a pool with ``dispatch: priority``, waiting work with a higher priority is
+    served first (the case's attribute priorities are added). ``batch``: the cases are gathered
+    and executed in batches (see :class:`bpr.model.resources.Batch`).
     """
 
     name: str
@@ -43,6 +47,8 @@ class Activity:
     pool: str | None = None
     fixed_cost: float = 0.0
     delay: Distribution | None = None
+    priority: float = 0.0
+    batch: Batch | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,17 @@ class Flow:
 
 @dataclass(frozen=True)
 class Pool:
-    """``count`` interchangeable staff sharing a working ``calendar``.
+    r"""``count`` interchangeable staff sharing a working ``calendar``.
 
     ``hourly_rate`` is currency per busy hour (None: unknown, report hours only).
     ``members`` optionally names the people (used in simulated logs); when shorter than
-    ``count``, further members are named ``<pool>-<n>``.
+    ``count``, further members are named ``<pool>-<n>``. A member defined in the model's
+    ``people`` is that person (their own calendar, availability and speed, shared with the other
+    pools they belong to); other members are interchangeable staff on the pool's calendar.
+    ``dispatch``: how waiting work is ordered (``fifo`` or ``priority``, see
+    :data:`bpr.model.resources.DISPATCH_RULES`). ``shift_end``: work running at the end of a
+    shift ``pause``\ s and resumes at the next open moment (the member held), or the member
+    ``finish``\ es it after hours.
     """
 
     name: str
@@ -86,6 +98,8 @@ class Pool:
     calendar: str = ALWAYS
     hourly_rate: float | None = None
     members: tuple[str, ...] = ()
+    dispatch: str = "fifo"
+    shift_end: str = "pause"
 
     def member_names(self) -> list[str]:
         names = list(self.members[: self.count])
@@ -137,6 +151,8 @@ class ProcessModel:
     currency: str | None = None
     observed: Observed | None = None
     calibration: Mapping[str, Any] | None = None
+    people: Mapping[str, Person] = field(default_factory=dict)
+    case_attributes: Mapping[str, CaseAttribute] = field(default_factory=dict)
     # Where each element was defined (file, line): for error messages only, not compared.
     source: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False,
                                                          repr=False)

@@ -41,13 +41,14 @@ window).
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import simpy
 
+from bpr.model.resources import Batch
+from bpr.sim.batching import Batcher, unstaffed_pieces
 from bpr.sim.compiled import (
     OP_AND,
     OP_END,
@@ -60,6 +61,15 @@ from bpr.sim.compiled import (
     CompiledModel,
     FastCalendar,
 )
+from bpr.sim.dispatch import build_dispatchers
+from bpr.sim.limits import (
+    MAX_CASES,
+    MAX_SIMULATED_SECONDS,
+    MAX_VISITS,
+    too_late,
+    too_many_cases,
+    too_many_visits,
+)
 from bpr.sim.results import ReplicationStats
 from bpr.sim.streams import CaseStream, distribution_sampler, sequential, uniform_sampler
 
@@ -69,10 +79,13 @@ PROGRESS_EVERY = 256  # cases between progress callbacks
 
 
 class _Case:
-    __slots__ = ("idx", "counted", "arrival", "visits", "rows", "wait", "proc", "labour", "cost")
+    __slots__ = ("idx", "counted", "arrival", "visits", "rows", "wait", "proc", "labour", "cost",
+                 "prio")
 
-    def __init__(self, idx: int, counted: bool, arrival: float, cyclic: bool, log: bool):
+    def __init__(self, idx: int, counted: bool, arrival: float, cyclic: bool, log: bool,
+                 prio: float = 0.0):
         self.idx = idx
+        self.prio = prio
         self.counted = counted
         self.arrival = arrival
         self.visits: dict[int, int] | None = {} if cyclic else None
@@ -106,18 +119,13 @@ class Replication:
         self.env = simpy.Environment()
         self.cyclic = any(cm.in_cycle)
         m = cm.model
-        # pools
+        if cases is not None and cases > MAX_CASES:
+            raise too_many_cases(cases)
+        # pools: one dispatcher each (bpr.sim.dispatch)
         self.pool_cal = [FastCalendar(c, week_offset) for c in cm.pool_calendar]
-        self.member_base: list[int] = []
-        base = 0
-        for count in cm.pool_count:
-            self.member_base.append(base)
-            base += count
-        self.pool_free = [deque(range(b, b + c)) for b, c in zip(self.member_base,
-                                                                   cm.pool_count, strict=True)]
-        self.pool_wait: list[deque] = [deque() for _ in cm.pool_names]
+        self.disp = build_dispatchers(cm, self.env, self.pool_cal, seed=seed,
+                                      replication=replication, week_offset=week_offset)
         self.pool_busy = [0.0] * len(cm.pool_names)
-        self.pool_rate = [r if r is not None else 0.0 for r in cm.pool_rate]
         # streams
         self.dur = [CaseStream(distribution_sampler(d), seed, replication, f"duration:{a}")
                     for a, d in zip(cm.activity_names, cm.activity_duration, strict=True)]
@@ -134,12 +142,20 @@ class Replication:
         self.timer = {node: CaseStream(distribution_sampler(d), seed, replication,
                                        f"timer:{cm.names[node]}")
                       for node, d in cm.timer_delay.items()}
+        self.batchers: list[Batcher] = []
         self.task_info: list[tuple | None] = [None] * len(cm.names)
         for node, a in cm.task_index.items():
+            batcher = None
+            spec = cm.activity_batch[a]
+            if spec is not None:
+                batcher = Batcher(self.env, spec, week_offset,
+                                  self._batch_runner(a, cm.activity_pool[a], spec))
+                self.batchers.append(batcher)
             self.task_info[node] = (a, self.dur[a], self.delay[a], cm.activity_pool[a],
-                                    cm.activity_fixed_cost[a], cm.in_cycle[node])
-        self.pool_info = [(self.pool_free[p], self.pool_wait[p], self.pool_cal[p],
-                           self.pool_rate[p]) for p in range(len(cm.pool_names))]
+                                    cm.activity_fixed_cost[a], cm.in_cycle[node],
+                                    cm.activity_priority[a], batcher)
+        self.case_prio = [(CaseStream(uniform_sampler(), seed, replication, f"attribute:{name}"),
+                           cum, prios) for name, _, cum, prios in cm.case_priorities]
         self.arrival_cal = FastCalendar(m.calendar(m.arrivals.calendar), week_offset)
         self.next_interarrival = sequential(distribution_sampler(m.arrivals.interarrival), seed,
                                             replication, "arrivals")
@@ -169,9 +185,14 @@ class Replication:
         cyclic = self.cyclic
         log = self.sink is not None
         warmup = self.warmup
+        case_prio = self.case_prio
         t = cal.next_open(0.0)
         c = 0
         while (limit is None or c < limit) and (horizon is None or t < horizon):
+            if t > MAX_SIMULATED_SECONDS:
+                raise too_late(f"arrivals (case {c + 1})")
+            if c >= MAX_CASES:
+                raise too_many_cases()
             if t > env.now:
                 yield env.timeout(t - env.now)
             counted = c >= warmup
@@ -179,7 +200,10 @@ class Replication:
                 self.window_start = t
                 self.wip_last = t
             self._wip_change(1)
-            env.process(self._case(_Case(c, counted, t, cyclic, log)))
+            prio = 0.0
+            for stream, cum, prios in case_prio:
+                prio += prios[min(bisect.bisect_right(cum, stream.first(c)), len(cum) - 1)]
+            env.process(self._case(_Case(c, counted, t, cyclic, log, prio)))
             c += 1
             self.arrived = c
             t = cal.work_end(t, draw())
@@ -194,6 +218,8 @@ class Replication:
     def _case(self, case: _Case):
         yield from self._token(case, self.cm.first, -1)
         env = self.env
+        if env.now > MAX_SIMULATED_SECONDS:
+            raise too_late(f"case {case.idx + 1}")
         self._wip_change(-1)
         if case.counted:
             self.cycle.append(env.now - case.arrival)
@@ -217,15 +243,17 @@ class Replication:
         op = cm.op
         succ = cm.succ
         task_info = self.task_info
-        pool_info = self.pool_info
+        disp = self.disp
         idx = case.idx
         while node != stop:
             o = op[node]
             if o == OP_TASK:
-                a, dstream, dl, p, fixed, cyc = task_info[node]
+                a, dstream, dl, p, fixed, cyc, prio, batcher = task_info[node]
                 enabled = env.now
                 if cyc and case.visits is not None:
                     k = case.visits.get(node, 0)
+                    if k >= MAX_VISITS:
+                        raise too_many_visits(cm.names[node], idx)
                     case.visits[node] = k + 1
                     dur = dstream.visit(idx, k)
                 else:
@@ -235,36 +263,31 @@ class Replication:
                     d = dl.visit(idx, k)
                     if d > 0:
                         yield timeout(d)
-                if p >= 0:
-                    free, waiting, cal, rate = pool_info[p]
-                    if free:
-                        member = free.popleft()
-                    else:
-                        ev = env.event()
-                        waiting.append(ev)
-                        member = yield ev
+                if batcher is not None:
+                    member, start, end, worked, cost = yield batcher.join(dur, prio + case.prio)
+                elif p >= 0:
+                    disp_p = disp[p]
+                    member = disp_p.acquire(prio + case.prio)
+                    if member.__class__ is not int:
+                        member = yield member
                     now = env.now
-                    if cal.always:
-                        start = now
-                        yield timeout(dur)
-                    else:
-                        start = cal.next_open(now)
-                        yield timeout(cal.work_end(start, dur) - now)
+                    start, end, worked, cost = disp_p.work(member, now, dur)
+                    if end > MAX_SIMULATED_SECONDS:
+                        raise too_late(f"activity {cm.names[node]!r} (case {idx + 1})")
+                    yield timeout(end - now)
                     end = env.now  # the clock's value (avoids float drift between records)
-                    if waiting:
-                        waiting.popleft().succeed(member)
-                    else:
-                        free.append(member)
-                    cost = dur / HOUR * rate + fixed
-                    if start >= self.window_start:
-                        self.pool_busy[p] += dur
-                    case.labour += dur
+                    disp_p.release(member)
                 else:
                     member = -1
                     start = env.now
                     yield timeout(dur)
                     end = env.now
-                    cost = fixed
+                    worked = cost = 0.0
+                cost += fixed
+                if p >= 0:
+                    if start >= self.window_start:
+                        self.pool_busy[p] += worked
+                    case.labour += worked
                 case.wait += start - enabled
                 case.proc += end - start
                 case.cost += cost
@@ -305,6 +328,8 @@ class Replication:
         if case.visits is None or not self.cm.in_cycle[node]:
             return 0
         k = case.visits.get(node, 0)
+        if k >= MAX_VISITS:
+            raise too_many_visits(self.cm.names[node], case.idx)
         case.visits[node] = k + 1
         return k
 
@@ -326,11 +351,44 @@ class Replication:
                 return (b,)
         return (branches[-1],)
 
+    def _batch_runner(self, a: int, p: int, spec: Batch) -> Callable[[list[list]], Any]:
+        """The process that executes one released batch of activity ``a`` (items
+        ``[duration, priority, event]``; each event gets ``(member, start, end, worked, cost)``)."""
+        env = self.env
+        parallel = spec.mode == "parallel"
+        name = self.cm.activity_names[a]
+
+        def run(items: list[list]):
+            durations = [it[0] for it in items]
+            if p >= 0:
+                d = self.disp[p]
+                member = d.acquire(max(it[1] for it in items))
+                if member.__class__ is not int:
+                    member = yield member
+                pieces = d.pieces(member, env.now, durations, parallel)
+            else:
+                member = -1
+                pieces = unstaffed_pieces(env.now, durations, parallel)
+            for it, (start, end, worked, cost) in zip(items, pieces, strict=True):
+                if end > MAX_SIMULATED_SECONDS:
+                    raise too_late(f"batch of activity {name!r}")
+                if end > env.now:
+                    yield env.timeout(end - env.now)
+                it[2].succeed((member, start, end, worked, cost))
+            if p >= 0:
+                d.release(member)
+
+        return run
+
     # -- running ---------------------------------------------------------------------------
     def run(self) -> ReplicationStats:
-        """Simulate until every arrived case has ended; return the replication's statistics."""
+        """Simulate until every arrived case has ended; return the replication's statistics.
+        When nothing else can happen, partial batches are released (see the module doc)."""
         self.env.process(self._arrivals())
-        self.env.run()
+        while True:
+            self.env.run()
+            if not [b for b in self.batchers if b.flush()]:
+                break
         return self._stats()
 
     def _stats(self) -> ReplicationStats:
@@ -357,7 +415,7 @@ class Replication:
         utilisation: dict[str, float] = {}
         busy: dict[str, float] = {}
         for p, name in enumerate(cm.pool_names):
-            open_s = self.pool_cal[p].working_seconds(start, end) * cm.pool_count[p]
+            open_s = self.disp[p].capacity_seconds(start, end)
             busy[name] = self.pool_busy[p] / HOUR
             utilisation[name] = self.pool_busy[p] / open_s if open_s > 0 else 0.0
         act_wait = {a: self.act_wait[i] / self.act_count[i] / HOUR
