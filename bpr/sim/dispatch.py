@@ -17,11 +17,13 @@ resource and role). ``worked`` is working seconds (the duration divided by the m
 
 Two dispatchers:
 
-- :class:`PoolDispatcher` for ``count`` pools of interchangeable staff on one calendar (the fast
-  default): a free member is taken at once (the longest idle first) and starts at the first open
-  moment of the pool's calendar.
-- :class:`bpr.sim.people.PeopleDispatcher` for pools that list people (own calendars,
-  availability, speed, membership of several pools).
+- :class:`PoolDispatcher`, the fast default, for ``count`` pools of interchangeable staff on one
+  calendar served first in, first out: a free member is taken at once (the longest idle first)
+  and starts at the first open moment of the pool's calendar.
+- :class:`bpr.sim.people.PeopleDispatcher` for every other pool (people with their own
+  calendars, availability, speed and several pools; or another dispatch rule): a member takes
+  work when free *and* open, so waiting work is ordered by the rule at the moment someone can
+  start it (interchangeable staff count as people of their own on the pool's calendar).
 
 How waiting work is ordered is a *dispatch rule*, chosen per pool (``dispatch:`` in the model)
 from :data:`DISPATCH_RULES`: a waiting line class with ``push(priority, seq, event)``, ``pop()``,
@@ -36,7 +38,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from simpy import Environment, Event
@@ -166,35 +168,38 @@ class Dispatcher:
 
 
 class PoolDispatcher(Dispatcher):
-    """``count`` interchangeable members on one calendar: a free member is taken at once (the
-    longest idle: members queue for work in the order they became free) and starts at the
-    calendar's first open moment; waiting work is ordered by ``line``."""
+    """The fast default: ``count`` interchangeable members on one calendar, first in, first out.
 
-    __slots__ = ("env", "free", "line", "cal", "per_s", "finish", "seq", "count")
+    A free member is taken at once (the longest idle: members queue for work in the order they
+    became free) and starts at the calendar's first open moment; a member who finishes hands
+    over to the first waiting work. (With one shared calendar and one order this is the same as
+    waiting for the calendar to open and then choosing, which is what every other pool does.)
+    """
+
+    __slots__ = ("env", "free", "waiting", "cal", "per_s", "finish", "count")
 
     def __init__(self, env: Environment, members: range, calendar: Any, hourly_rate: float,
-                 line: WaitingLine, finish: bool, seq: Iterator[int]):
+                 finish: bool):
         self.env = env
         self.free: deque[int] = deque(members)
+        self.waiting: deque[Event] = deque()
         self.count = len(members)
-        self.line = line
         self.cal = calendar
         self.per_s = hourly_rate / HOUR
         self.finish = finish
-        self.seq = seq
 
     def acquire(self, priority: float) -> int | Event:
         free = self.free
         if free:
             return free.popleft()
         ev = Event(self.env)
-        self.line.push(priority, next(self.seq), ev)
+        self.waiting.append(ev)
         return ev
 
     def release(self, member: int) -> None:
-        line = self.line
-        if line:
-            line.pop().succeed(member)
+        waiting = self.waiting
+        if waiting:
+            waiting.popleft().succeed(member)
         else:
             self.free.append(member)
 
@@ -219,33 +224,6 @@ class PoolDispatcher(Dispatcher):
         return self.cal.working_seconds(a, b) * self.count
 
 
-class FifoPoolDispatcher(PoolDispatcher):
-    """:class:`PoolDispatcher` with a first-in-first-out line kept as a plain deque of events
-    (the common case, kept as lean as the engine's former inlined queue)."""
-
-    __slots__ = ("waiting",)
-
-    def __init__(self, env: Environment, members: range, calendar: Any, hourly_rate: float,
-                 finish: bool, seq: Iterator[int]):
-        super().__init__(env, members, calendar, hourly_rate, FifoLine(), finish, seq)
-        self.waiting: deque[Event] = deque()
-
-    def acquire(self, priority: float) -> int | Event:
-        free = self.free
-        if free:
-            return free.popleft()
-        ev = Event(self.env)
-        self.waiting.append(ev)
-        return ev
-
-    def release(self, member: int) -> None:
-        waiting = self.waiting
-        if waiting:
-            waiting.popleft().succeed(member)
-        else:
-            self.free.append(member)
-
-
 def build_dispatchers(cm: Any, env: Environment, calendars: list[Any], *, seed: int,
                       replication: int, week_offset: float) -> list[Dispatcher]:
     """One dispatcher per pool of the compiled model ``cm`` (``calendars``: each pool's compiled
@@ -259,16 +237,11 @@ def build_dispatchers(cm: Any, env: Environment, calendars: list[Any], *, seed: 
     for p, count in enumerate(cm.pool_count):
         members = range(base, base + count)
         base += count
-        finish = cm.pool_finish[p]
-        rate = cm.pool_rate[p] if cm.pool_rate[p] is not None else 0.0
-        if cm.pool_slot_person[p] is not None:
-            if staff is None:
-                staff = Staff(env, cm, seed=seed, replication=replication,
-                              week_offset=week_offset)
-            out.append(staff.dispatcher(p, members, DISPATCH_RULES[cm.pool_dispatch[p]](), seq))
-        elif cm.pool_dispatch[p] == "fifo":
-            out.append(FifoPoolDispatcher(env, members, calendars[p], rate, finish, seq))
-        else:
-            out.append(PoolDispatcher(env, members, calendars[p], rate,
-                                      DISPATCH_RULES[cm.pool_dispatch[p]](), finish, seq))
+        if cm.pool_slot_person[p] is None and cm.pool_dispatch[p] == "fifo":
+            rate = cm.pool_rate[p] if cm.pool_rate[p] is not None else 0.0
+            out.append(PoolDispatcher(env, members, calendars[p], rate, cm.pool_finish[p]))
+            continue
+        if staff is None:
+            staff = Staff(env, cm, seed=seed, replication=replication, week_offset=week_offset)
+        out.append(staff.dispatcher(p, members, DISPATCH_RULES[cm.pool_dispatch[p]](), seq))
     return out

@@ -2,8 +2,9 @@
 
 SimPy provides the clock, the event queue, timeouts and processes: one process generates
 arrivals, one process runs each case, and parallel/inclusive branches run as child processes.
-Resource pools are a lean FIFO dispatcher on SimPy events instead of ``simpy.Resource`` (the same
-semantics, less overhead per request).
+Each resource pool is a *dispatcher* on SimPy events (:mod:`bpr.sim.dispatch`; pools of people in
+:mod:`bpr.sim.people`), batches are gathered by :mod:`bpr.sim.batching`, and the limits that keep
+every run finite are in :mod:`bpr.sim.limits`.
 
 Semantics (see also :mod:`bpr.sim`):
 
@@ -12,11 +13,35 @@ Semantics (see also :mod:`bpr.sim`):
   (inter-arrival times count open time of that calendar only).
 - **Activity.** When the token reaches a task (it is *enabled*), the optional extraneous
   ``delay`` passes (elapsed time, no staff, no calendar); then the task requests one member of its
-  pool (FIFO queue; the longest-idle member is assigned). Work starts at the first open moment of
-  the pool's calendar; the sampled duration is *working* time, so the work ends at
-  ``calendar.work_end(start, duration)``: work running past the end of a shift pauses and resumes
-  at the next open moment, and **the member stays allocated across the pause**. Tasks without a
-  pool start when enabled (after their delay) and take their duration in elapsed time.
+  pool. Waiting work is served in the order of the pool's dispatch rule: ``fifo`` (first in,
+  first out) or ``priority`` (highest ``activity.priority`` + the case's attribute priorities
+  first, first in, first out within a level). The member idle longest is assigned. Work starts at
+  the first open moment of the member's calendar; the sampled duration divided by the member's
+  speed is *working* time. Under the pool's ``shift_end: pause`` (default) the work ends at
+  ``calendar.work_end(start, working time)``: work running past the end of a shift pauses and
+  resumes at the next open moment, and **the member stays allocated across the pause**. Under
+  ``finish`` it ends ``working time`` later in elapsed time (after hours if need be) and the
+  member takes no new work before their next open moment. Tasks without a pool start when
+  enabled (after their delay) and take their duration in elapsed time.
+- **Pools of people** (a pool whose members are defined under ``people``, or any pool with a
+  dispatch rule other than ``fifo``): each member works their own calendar (a person's, else the
+  pool's), is in on a day with their weekday's availability share, and never does two tasks at
+  once, even as a member of several pools. A member takes work when free *and* open, so waiting
+  work goes to whoever qualified can start it first (ties: the longest idle). For a ``count``
+  pool served ``fifo`` (the fast default) a free member is committed at once and starts at the
+  calendar's next opening, which gives the same trace (see :mod:`bpr.sim.people`).
+- **Batches.** A batch activity's cases wait (after their delay) until a release rule fires
+  (``size`` cases waiting, the oldest waited ``max_wait``, a time of day ``at``; at the end of a
+  run, when nothing else can happen, the rest). A released batch requests one member with its
+  cases' highest priority and holds the member until its last case is done. Sequential batches:
+  the cases are worked one after another, each recording its own start, end, working time and
+  cost, and moving on when its piece ends (under ``pause`` each piece starts at an open moment,
+  under ``finish`` the batch runs on). Parallel batches: all cases start and end together after
+  the longest of their durations, whose working time and labour cost are shared equally.
+- **Limits.** A case reaching one node :data:`~bpr.sim.limits.MAX_VISITS` times, a clock past
+  :data:`~bpr.sim.limits.MAX_SIMULATED_YEARS` years, or more than
+  :data:`~bpr.sim.limits.MAX_CASES` arrivals (also foreseen from a ``days`` horizon and the mean
+  inter-arrival time) stop the run with a one-line :class:`~bpr.errors.SimulationError`.
 - **Gateways.** An xor split picks one flow by its probabilities. An and split forks every flow;
   its paired join waits for all of them. An or split activates each flow independently with its
   probability; if none is activated, one flow is picked with probability proportional to the
@@ -24,8 +49,9 @@ Semantics (see also :mod:`bpr.sim`):
   tokens through. A join reached by a token that did not come from its split (only in
   unstructured models) passes the token through.
 - **Timers** wait their delay in elapsed time. A case ends when its token reaches any end event.
-- **Costs.** Per instance: working hours x the pool's hourly rate (when known) + the activity's
-  fixed cost. **Labour hours** are the working hours of staffed instances.
+- **Costs.** Per instance: working hours x the member's hourly rate (the person's, else the
+  pool's, when known) + the activity's fixed cost. **Labour hours** are the working hours of
+  staffed instances.
 
 KPI definitions (per replication): a case's cycle time runs from its arrival to its end; its
 waiting time is the sum over its activity instances of (start - enabled), which includes
@@ -34,8 +60,9 @@ sum of (end - start) (elapsed, so it includes paused off-shift time). Statistics
 numbered ``warmup_cases`` and later. The observation window runs from the arrival of the first
 counted case to the end of the last case: throughput = counted cases / window; WIP = time-average
 number of cases (counted or not) in the process over the window; a pool's utilisation = working
-hours busy on instances started in the window / (members x open hours of its calendar in the
-window).
+hours busy on instances started in the window / open member-hours in the window (members x
+open hours of the pool's calendar; for pools of people the sum of each member's open hours on
+the days they are in).
 """
 
 from __future__ import annotations
@@ -157,6 +184,12 @@ class Replication:
         self.case_prio = [(CaseStream(uniform_sampler(), seed, replication, f"attribute:{name}"),
                            cum, prios) for name, _, cum, prios in cm.case_priorities]
         self.arrival_cal = FastCalendar(m.calendar(m.arrivals.calendar), week_offset)
+        if horizon_seconds is not None:  # refuse a horizon that would flood the run
+            mean = m.arrivals.interarrival.mean()
+            open_s = self.arrival_cal.working_seconds(0.0, min(horizon_seconds,
+                                                               MAX_SIMULATED_SECONDS))
+            if not mean > 0 or open_s / mean > MAX_CASES:
+                raise too_many_cases()
         self.next_interarrival = sequential(distribution_sampler(m.arrivals.interarrival), seed,
                                             replication, "arrivals")
         # statistics

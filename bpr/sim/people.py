@@ -1,7 +1,9 @@
 """Dispatch to people: members with their own calendars, availability and speed, who may belong
 to several pools and never do two tasks at once.
 
-A pool that lists people compiles to a :class:`PeopleDispatcher`; all of them share one
+A pool that lists people (or that uses a dispatch rule other than ``fifo``; its interchangeable
+staff then count as people of their own on the pool's calendar) compiles to a
+:class:`PeopleDispatcher`; all of them share one
 :class:`Staff` (the replication's people and whether each is busy). Semantics (see also
 :mod:`bpr.sim.engine`):
 
@@ -163,7 +165,8 @@ class Staff:
         pool_cal = cm.pool_calendar[p]
         pool_rate = cm.pool_rate[p] if cm.pool_rate[p] is not None else 0.0
         names = cm.pool_members[p]
-        for s, who in zip(members, cm.pool_slot_person[p], strict=True):
+        slot_person = cm.pool_slot_person[p] or [-1] * len(members)
+        for s, who in zip(members, slot_person, strict=True):
             person = cm.people[who] if who >= 0 else None
             # interchangeable staff in a pool of people: a person of their own, named per slot
             label = person.name if person is not None else f"\0{p}:{names[s - members.start]}"
