@@ -364,3 +364,27 @@ def test_models_in_this_file_round_trip():
                  PRIORITY.format(dispatch="priority", prio=", priority: 5")):
         m = loads(text)
         assert loads(dumps(m)) == m
+
+
+def test_released_batches_wait_for_the_member_in_release_order():
+    # batches of two released at 0:01, 0:03, 0:05; each takes the clerk 20 minutes
+    m = batch_model("{size: 2, mode: parallel}", interarrival="1m", duration="20m")
+    assert [(c, s, e) for c, _, _, s, e in trace(m, 6)] == [
+        (1, "Mon 00:01", "Mon 00:21"), (2, "Mon 00:01", "Mon 00:21"),
+        (3, "Mon 00:21", "Mon 00:41"), (4, "Mon 00:21", "Mon 00:41"),
+        (5, "Mon 00:41", "Mon 01:01"), (6, "Mon 00:41", "Mon 01:01"),
+    ]
+
+
+def test_a_batch_goes_to_the_longest_idle_member():
+    # arrivals only in the first 90 s of each week: cases at Mon 0:00, 0:01, next Mon 0:00:30;
+    # by then both are free and Ann has been idle longer
+    m = batch_model("{size: 1}", pool="P: {count: 2, members: [Ann, Bob]}",
+                    interarrival="1m", duration="10m").replace(
+        "arrivals: {interarrival: 1m}", "arrivals: {interarrival: 1m, calendar: burst}\n"
+        "calendars: {burst: {mon: '00:00-00:01:30'}}")
+    assert trace(m, 3) == [
+        (1, "Print", "Ann", "Mon 00:00", "Mon 00:10"),
+        (2, "Print", "Bob", "Mon 00:01", "Mon 00:11"),
+        (3, "Print", "Ann", "Mon 00:00:30 +1w", "Mon 00:10:30 +1w"),
+    ]

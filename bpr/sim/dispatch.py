@@ -133,8 +133,8 @@ class Dispatcher:
     def speed(self, member: int) -> float:
         return 1.0
 
-    def hourly_cost(self, member: int) -> float:
-        """Currency per working second of ``member``."""
+    def hourly_rate(self, member: int) -> float:
+        """Currency per working hour of ``member`` (0 when unknown)."""
         raise NotImplementedError
 
     def capacity_seconds(self, a: float, b: float) -> float:
@@ -150,20 +150,20 @@ class Dispatcher:
         all cases together for the longest of their durations, the work shared equally.
         """
         speed = self.speed(member)
-        per_s = self.hourly_cost(member)
+        rate = self.hourly_rate(member)
         start = self.start_at(member, now)
         if parallel:
             w = max(durations) / speed
             end = self.advance(member, start, w)
             share = w / len(durations)
-            return [(start, end, share, share * per_s)] * len(durations)
+            return [(start, end, share, share / HOUR * rate)] * len(durations)
         out: list[Work] = []
         t = start
         for i, d in enumerate(durations):
             w = d / speed
             s = t if (i == 0 or self.finish) else self.start_at(member, t)
             t = self.advance(member, s, w)
-            out.append((s, t, w, w * per_s))
+            out.append((s, t, w, w / HOUR * rate))
         return out
 
 
@@ -176,7 +176,7 @@ class PoolDispatcher(Dispatcher):
     waiting for the calendar to open and then choosing, which is what every other pool does.)
     """
 
-    __slots__ = ("env", "free", "waiting", "cal", "per_s", "finish", "count")
+    __slots__ = ("env", "free", "waiting", "cal", "rate", "finish", "count")
 
     def __init__(self, env: Environment, members: range, calendar: Any, hourly_rate: float,
                  finish: bool):
@@ -185,7 +185,7 @@ class PoolDispatcher(Dispatcher):
         self.waiting: deque[Event] = deque()
         self.count = len(members)
         self.cal = calendar
-        self.per_s = hourly_rate / HOUR
+        self.rate = hourly_rate
         self.finish = finish
 
     def acquire(self, priority: float) -> int | Event:
@@ -206,10 +206,10 @@ class PoolDispatcher(Dispatcher):
     def work(self, member: int, now: float, duration: float) -> Work:
         cal = self.cal
         if cal.always:
-            return now, now + duration, duration, duration * self.per_s
+            return now, now + duration, duration, duration / HOUR * self.rate
         start = cal.next_open(now)
         end = start + duration if self.finish else cal.work_end(start, duration)
-        return start, end, duration, duration * self.per_s
+        return start, end, duration, duration / HOUR * self.rate
 
     def start_at(self, member: int, t: float) -> float:
         return self.cal.next_open(t)
@@ -217,8 +217,8 @@ class PoolDispatcher(Dispatcher):
     def advance(self, member: int, t: float, seconds: float) -> float:
         return t + seconds if self.finish else self.cal.work_end(t, seconds)
 
-    def hourly_cost(self, member: int) -> float:
-        return self.per_s
+    def hourly_rate(self, member: int) -> float:
+        return self.rate
 
     def capacity_seconds(self, a: float, b: float) -> float:
         return self.cal.working_seconds(a, b) * self.count

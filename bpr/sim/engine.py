@@ -88,7 +88,7 @@ from bpr.sim.compiled import (
     CompiledModel,
     FastCalendar,
 )
-from bpr.sim.dispatch import build_dispatchers
+from bpr.sim.dispatch import PoolDispatcher, build_dispatchers
 from bpr.sim.limits import (
     MAX_CASES,
     MAX_SIMULATED_SECONDS,
@@ -178,9 +178,14 @@ class Replication:
                 batcher = Batcher(self.env, spec, week_offset,
                                   self._batch_runner(a, cm.activity_pool[a], spec))
                 self.batchers.append(batcher)
-            self.task_info[node] = (a, self.dur[a], self.delay[a], cm.activity_pool[a],
-                                    cm.activity_fixed_cost[a], cm.in_cycle[node],
-                                    cm.activity_priority[a], batcher)
+            p = cm.activity_pool[a]
+            disp = self.disp[p] if p >= 0 else None
+            # the fast default dispatcher's state, for the inlined path in _token
+            fast = (disp.free, disp.waiting, disp.cal, disp.rate, disp.finish) \
+                if disp.__class__ is PoolDispatcher and batcher is None else None
+            self.task_info[node] = (a, self.dur[a], self.delay[a], p, cm.activity_fixed_cost[a],
+                                    cm.in_cycle[node], cm.activity_priority[a], batcher, disp,
+                                    fast)
         self.case_prio = [(CaseStream(uniform_sampler(), seed, replication, f"attribute:{name}"),
                            cum, prios) for name, _, cum, prios in cm.case_priorities]
         self.arrival_cal = FastCalendar(m.calendar(m.arrivals.calendar), week_offset)
@@ -276,12 +281,12 @@ class Replication:
         op = cm.op
         succ = cm.succ
         task_info = self.task_info
-        disp = self.disp
         idx = case.idx
+        max_t = MAX_SIMULATED_SECONDS
         while node != stop:
             o = op[node]
             if o == OP_TASK:
-                a, dstream, dl, p, fixed, cyc, prio, batcher = task_info[node]
+                a, dstream, dl, p, fixed, cyc, prio, batcher, disp_p, fast = task_info[node]
                 enabled = env.now
                 if cyc and case.visits is not None:
                     k = case.visits.get(node, 0)
@@ -296,19 +301,40 @@ class Replication:
                     d = dl.visit(idx, k)
                     if d > 0:
                         yield timeout(d)
-                if batcher is not None:
+                if fast is not None:
+                    # PoolDispatcher (the fast default) inlined: acquire, work, release exactly
+                    # as its methods do (tests/test_sim_people_props.py checks they agree)
+                    free, waiting, cal, rate, finish = fast
+                    if free:
+                        member = free.popleft()
+                    else:
+                        ev = env.event()
+                        waiting.append(ev)
+                        member = yield ev
+                    now = env.now
+                    if cal.always:
+                        start = now
+                        yield timeout(dur)
+                    else:
+                        start = cal.next_open(now)
+                        yield timeout((start + dur if finish else cal.work_end(start, dur)) - now)
+                    end = env.now  # the clock's value (avoids float drift between records)
+                    if waiting:
+                        waiting.popleft().succeed(member)
+                    else:
+                        free.append(member)
+                    worked = dur
+                    cost = dur / HOUR * rate
+                elif batcher is not None:
                     member, start, end, worked, cost = yield batcher.join(dur, prio + case.prio)
-                elif p >= 0:
-                    disp_p = disp[p]
+                elif disp_p is not None:
                     member = disp_p.acquire(prio + case.prio)
                     if member.__class__ is not int:
                         member = yield member
                     now = env.now
                     start, end, worked, cost = disp_p.work(member, now, dur)
-                    if end > MAX_SIMULATED_SECONDS:
-                        raise too_late(f"activity {cm.names[node]!r} (case {idx + 1})")
                     yield timeout(end - now)
-                    end = env.now  # the clock's value (avoids float drift between records)
+                    end = env.now
                     disp_p.release(member)
                 else:
                     member = -1
@@ -316,6 +342,8 @@ class Replication:
                     yield timeout(dur)
                     end = env.now
                     worked = cost = 0.0
+                if end > max_t:
+                    raise too_late(f"activity {cm.names[node]!r} (case {idx + 1})")
                 cost += fixed
                 if p >= 0:
                     if start >= self.window_start:

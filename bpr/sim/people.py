@@ -94,6 +94,9 @@ class PresenceCalendar:
             seg = self._segment_end(t)
             if t + left <= seg:
                 return t + left
+            if seg <= t:  # t rounds onto the end of its interval: step past it
+                t = self.next_open(math.nextafter(t, math.inf))
+                continue
             left -= seg - t
             t = self.next_open(seg)
 
@@ -256,14 +259,14 @@ class PeopleDispatcher(Dispatcher):
         self.person: dict[int, int] = {}
         self.cal: dict[int, Any] = {}
         self.speed_of: dict[int, float] = {}
-        self.per_s: dict[int, float] = {}
+        self.rate: dict[int, float] = {}
 
     def add(self, s: int, person: int, calendar: Any, speed: float, hourly_rate: float) -> None:
         self.slots.append(s)
         self.person[s] = person
         self.cal[s] = calendar
         self.speed_of[s] = speed
-        self.per_s[s] = hourly_rate / HOUR
+        self.rate[s] = hourly_rate
         if not self.staff.busy[person]:
             self.free[s] = None
 
@@ -300,7 +303,7 @@ class PeopleDispatcher(Dispatcher):
         start = cal.next_open(now)
         w = duration / self.speed_of[member]
         end = start + w if self.finish else cal.work_end(start, w)
-        return start, end, w, w * self.per_s[member]
+        return start, end, w, w / HOUR * self.rate[member]
 
     def start_at(self, member: int, t: float) -> float:
         return self.cal[member].next_open(t)
@@ -311,8 +314,8 @@ class PeopleDispatcher(Dispatcher):
     def speed(self, member: int) -> float:
         return self.speed_of[member]
 
-    def hourly_cost(self, member: int) -> float:
-        return self.per_s[member]
+    def hourly_rate(self, member: int) -> float:
+        return self.rate[member]
 
     def capacity_seconds(self, a: float, b: float) -> float:
         return sum(self.cal[s].working_seconds(a, b) for s in self.slots)
