@@ -298,7 +298,6 @@ def resource_problems(model: ProcessModel) -> list[tuple[str, str]]:
                     out.append((el, f"person {person.name!r} is never in on a working day of "
                                 f"calendar {cname!r} (availability 0 on each); raise the "
                                 f"availability of a working day"))
-    priority_pools = {p.name for p in model.pools.values() if p.dispatch == "priority"}
     for pool in model.pools.values():
         el = f"pool:{pool.name}"
         if pool.count > MAX_POOL_MEMBERS:
@@ -309,14 +308,6 @@ def resource_problems(model: ProcessModel) -> list[tuple[str, str]]:
             if m in seen and m in model.people:
                 out.append((el, f"pool {pool.name!r} lists person {m!r} twice"))
             seen.add(m)
-    for act in model.activities.values():
-        if act.priority and act.pool is None:
-            out.append((act.name, f"activity {act.name!r} has a priority but no pool; "
-                        f"priorities order work waiting for staff"))
-        elif act.priority and act.pool in model.pools and act.pool not in priority_pools:
-            out.append((act.name, f"activity {act.name!r} has priority {act.priority:g} but "
-                        f"pool {act.pool!r} serves first in, first out; add 'dispatch: "
-                        f"priority' to pool {act.pool!r} or remove the priority"))
     for attr in model.case_attributes.values():
         el = f"case_attribute:{attr.name}"
         total = sum(s for _, s in attr.values)
@@ -327,8 +318,4 @@ def resource_problems(model: ProcessModel) -> list[tuple[str, str]]:
             if v not in names:
                 out.append((el, f"case attribute {attr.name!r}: priority for {v!r}, which is "
                             f"not one of its values{did_you_mean(v, names)}"))
-        if attr.priority and not priority_pools:
-            out.append((el, f"case attribute {attr.name!r} sets priorities but no pool has "
-                        f"'dispatch: priority'; add it to the pools that should serve by "
-                        f"priority"))
     return out
