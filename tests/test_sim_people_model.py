@@ -82,7 +82,8 @@ def test_files_without_the_new_keys_are_written_as_before():
 
 
 @pytest.mark.parametrize("old,new,expected", [
-    ("Ann: {calendar: early,", "Ann: {calender: early,", "unknown key 'calender'; did you mean 'calendar'?"),
+    ("Ann: {calendar: early,", "Ann: {calender: early,",
+     "unknown key 'calender'; did you mean 'calendar'?"),
     ("dispatch: priority, shift_end", "dispach: priority, shift_end", "did you mean 'dispatch'?"),
     ("dispatch: priority", "dispatch: prority", "'prority' is unknown; did you mean 'priority'?"),
     ("shift_end: finish", "shift_end: finsh", "did you mean 'finish'?"),
@@ -159,3 +160,14 @@ def test_example_model_simulates_and_extra_staff_work_the_pool_calendar():
     wait_more = simulate(more, cases=300, seed=3).kpis()[
         "activity_waiting_hours"]["Assess claim"].mean
     assert wait_more < wait
+
+
+def test_every_dispatch_rule_is_known_to_the_model_and_documented():
+    from bpr.model.resources import DISPATCH_RULES as NAMES
+    from bpr.sim.dispatch import DISPATCH_RULES
+
+    assert tuple(DISPATCH_RULES) == NAMES
+    readme = (ROOT / "processes" / "README.md").read_text()
+    for name in NAMES:
+        line = DISPATCH_RULES[name]()
+        assert len(line) == 0 and f"`{name}`" in readme

@@ -4,6 +4,7 @@ whole list of ``(case, activity, member, start, end)``. Worked out by hand from 
 
 from __future__ import annotations
 
+import pytest
 from trace_helpers import raw_rows, trace
 
 from bpr.model import loads
@@ -388,3 +389,23 @@ def test_a_batch_goes_to_the_longest_idle_member():
         (2, "Print", "Bob", "Mon 00:01", "Mon 00:11"),
         (3, "Print", "Ann", "Mon 00:00:30 +1w", "Mon 00:10:30 +1w"),
     ]
+
+
+def stats_of(text: str, cases: int):
+    from bpr.sim.compiled import compile_model
+    from bpr.sim.engine import Replication
+
+    return Replication(compile_model(loads(text)), seed=1, replication=0, week_offset=0.0,
+                       cases=cases).run()
+
+
+def test_the_observation_window_ends_with_the_last_case():
+    # the case waits from 0:00 and Ann takes it at 06:00; Bob's wake-up at 14:00 and a lapsed
+    # batch timer at 10:00 must not stretch the window (throughput, WIP, utilisation)
+    people = one_pool("P: {members: [Ann, Bob]}", "A: {pool: P, duration: 30m}",
+                      extra="people:\n  Ann: {calendar: early}\n  Bob: {calendar: late}")
+    assert stats_of(people, 1).horizon_hours == 6.5
+    batch = batch_model("{size: 2, max_wait: 10h}", interarrival="1m", duration="10m")
+    st = stats_of(batch, 2)
+    assert st.horizon_hours == (1 + 20) / 60
+    assert st.kpis["throughput_cases_per_day"] == pytest.approx(2 / (21 / 60 / 24))

@@ -212,6 +212,7 @@ class Replication:
         self.wip_last = 0.0
         self.done = 0
         self.arrived = 0
+        self.last_end = 0.0  # when the last case ended (dispatch and batch timers may lapse later)
 
     # -- processes -------------------------------------------------------------------------
     def _arrivals(self):
@@ -258,6 +259,7 @@ class Replication:
         env = self.env
         if env.now > MAX_SIMULATED_SECONDS:
             raise too_late(f"case {case.idx + 1}")
+        self.last_end = env.now
         self._wip_change(-1)
         if case.counted:
             self.cycle.append(env.now - case.arrival)
@@ -454,7 +456,7 @@ class Replication:
 
     def _stats(self) -> ReplicationStats:
         cm = self.cm
-        end = self.env.now
+        end = self.last_end if self.done else self.env.now
         start = self.window_start if self.window_start != float("inf") else end
         window = max(end - start, 0.0)
         if window > 0:
