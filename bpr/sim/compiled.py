@@ -249,8 +249,8 @@ def compile_model(model: ProcessModel) -> CompiledModel:
         model=model, names=names, op=op, succ=succ, first=first, join_of=join_of,
         xor_cum=xor_cum, or_prob=or_prob, in_cycle=[n in cyclic for n in names],
         task_index=task_index, activity_names=activity_names,
-        activity_pool=[pool_index[model.activities[a].pool] if model.activities[a].pool
-                       is not None else -1 for a in activity_names],
+        activity_pool=[-1 if (pn := model.activities[a].pool) is None else pool_index[pn]
+                       for a in activity_names],
         activity_fixed_cost=[float(model.activities[a].fixed_cost) for a in activity_names],
         activity_duration=[model.activities[a].duration for a in activity_names],
         activity_delay=[model.activities[a].delay for a in activity_names],

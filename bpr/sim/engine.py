@@ -170,7 +170,7 @@ class Replication:
                                        f"timer:{cm.names[node]}")
                       for node, d in cm.timer_delay.items()}
         self.batchers: list[Batcher] = []
-        self.task_info: list[tuple | None] = [None] * len(cm.names)
+        self.task_info: list[Any] = [None] * len(cm.names)  # per task node (see _token)
         for node, a in cm.task_index.items():
             batcher = None
             spec = cm.activity_batch[a]
@@ -267,10 +267,11 @@ class Replication:
             self.case_proc += case.proc
             self.case_labour += case.labour
             self.case_cost += case.cost
-        if case.rows is not None:
+        sink = self.sink
+        if case.rows is not None and sink is not None:
             rows = case.rows
             rows.sort(key=_row_order)
-            self.sink(rows)
+            sink(rows)
         self.done += 1
         if self.progress is not None and self.done % PROGRESS_EVERY == 0:
             self.progress(self.done)
