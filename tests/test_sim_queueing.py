@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from bpr.model import Activity, Arrivals, Distribution, Flow, Pool, ProcessModel
+from bpr.model import Activity, Arrivals, Distribution, Flow, Gateway, Pool, ProcessModel
 from bpr.sim import simulate
 from bpr.sim.results import Estimate
 
@@ -114,3 +114,68 @@ def test_estimate_student_t_interval():
     with pytest.raises(ValueError):
         Estimate.from_samples([None])
     assert est.to_dict() == {"mean": est.mean, "ci_low": est.ci_low, "ci_high": est.ci_high}
+
+
+# -- people, availability and priorities against closed forms -----------------------------------
+def test_pool_of_faster_people_is_an_mmc_with_the_faster_rate():
+    """Three people at speed 1.5 on durations of mean 3.6 h: an M/M/3 with mean service 2.4 h."""
+    from bpr.model import Person
+
+    names = ("Ann", "Bob", "Cem")
+    model = ProcessModel(
+        name="people", activities={"Serve": Activity("Serve", Distribution.exponential(
+            3.6 * HOUR), pool="P")},
+        flows=(Flow("start", "Serve"), Flow("Serve", "end")),
+        pools={"P": Pool("P", 3, members=names)},
+        people={n: Person(n, speed=1.5) for n in names},
+        arrivals=Arrivals(Distribution.exponential(HOUR)))
+    result = simulate(model, cases=6000, warmup_cases=600, replications=10, seed=11)
+    est = result.kpis()["activity_waiting_hours"]["Serve"]
+    theory = erlang_c_wait_hours(1.0, 2.4, 3)
+    assert est.ci_low <= theory <= est.ci_high, (theory, est)
+    assert est.ci_high - est.ci_low < 0.5 * theory
+    # labour hours are the faster working time
+    assert result.kpis()["labour_hours_per_case"].mean == pytest.approx(2.4, rel=0.03)
+
+
+def test_availability_scales_the_capacity():
+    """One person in on 80% of days (24/7 otherwise): utilisation of the hours they are in is
+    the offered load / 0.8, and a day out is a whole day."""
+    from bpr.model import Person
+
+    model = ProcessModel(
+        name="absent", activities={"Serve": Activity("Serve", Distribution.exponential(
+            0.25 * HOUR), pool="P")},
+        flows=(Flow("start", "Serve"), Flow("Serve", "end")),
+        pools={"P": Pool("P", 1, members=("Ann",))},
+        people={"Ann": Person("Ann", availability=(0.8,) * 7)},
+        arrivals=Arrivals(Distribution.exponential(HOUR)))
+    result = simulate(model, cases=20000, seed=4)
+    assert result.replications[0].pool_utilisation["P"] == pytest.approx(0.25 / 0.8, rel=0.04)
+
+
+def test_two_priority_classes_match_cobhams_formula():
+    """M/M/1 with non-preemptive priorities (30% of cases at priority 1): the mean wait of
+    class k is W0 / ((1 - sigma_{k-1}) (1 - sigma_k)), W0 = lambda E[S^2] / 2 (Cobham 1954)."""
+    s, lam, share = 0.7, 1.0, 0.3
+    model = ProcessModel(
+        name="classes",
+        activities={"Urgent": Activity("Urgent", Distribution.exponential(s * HOUR), pool="P",
+                                       priority=1),
+                    "Normal": Activity("Normal", Distribution.exponential(s * HOUR), pool="P")},
+        flows=(Flow("start", "which"), Flow("which", "Urgent", share),
+               Flow("which", "Normal", 1 - share), Flow("Urgent", "merge"),
+               Flow("Normal", "merge"), Flow("merge", "end")),
+        gateways={"which": Gateway("which", "xor"), "merge": Gateway("merge", "xor")},
+        pools={"P": Pool("P", 1, dispatch="priority")},
+        arrivals=Arrivals(Distribution.exponential(HOUR / lam)))
+    result = simulate(model, cases=6000, warmup_cases=600, replications=10, seed=3)
+    waits = result.kpis()["activity_waiting_hours"]
+    w0 = lam * 2 * s * s / 2
+    rho_urgent, rho = lam * share * s, lam * s
+    theory = {"Urgent": w0 / (1 - rho_urgent), "Normal": w0 / ((1 - rho_urgent) * (1 - rho))}
+    for name, value in theory.items():
+        est = waits[name]
+        assert est.ci_low <= value <= est.ci_high, (name, value, est)
+    # and FIFO would be far off for the urgent class
+    assert not waits["Urgent"].ci_low <= erlang_c_wait_hours(lam, s, 1) <= waits["Urgent"].ci_high

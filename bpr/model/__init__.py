@@ -14,8 +14,9 @@ from bpr.model.process import (
     Pool,
     ProcessModel,
 )
+from bpr.model.resources import Batch, CaseAttribute, Person
 from bpr.model.schema import dumps, loads
 
-__all__ = ["ALWAYS", "Activity", "Arrivals", "Calendar", "Distribution", "Event", "Flow",
-           "Gateway", "Observed", "Pool", "ProcessModel", "check", "dumps", "find_problems",
-           "loads"]
+__all__ = ["ALWAYS", "Activity", "Arrivals", "Batch", "Calendar", "CaseAttribute", "Distribution",
+           "Event", "Flow", "Gateway", "Observed", "Person", "Pool", "ProcessModel", "check",
+           "dumps", "find_problems", "loads"]

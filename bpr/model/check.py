@@ -12,7 +12,9 @@ named as the deadlock it is); exclusive split probabilities present and summing 
 split probabilities in (0, 1]; **bounded work**: no loop that cases cannot leave (every exit
 flow has probability 0), and no node visited more than :data:`MAX_EXPECTED_VISITS` times per
 case on average (:func:`expected_visits`, from the branching probabilities); pools and calendars
-that exist, pools used by tasks with at least one member, calendars with working hours. So
+that exist, pools used by tasks with at least one member, calendars with working hours;
+people, priorities, case attributes and size limits
+(:func:`bpr.model.resources.resource_problems`). So
 ``bpr check`` refuses everything ``bpr simulate`` would refuse in a model.
 """
 
@@ -26,6 +28,7 @@ import numpy as np
 
 from bpr.errors import ModelError
 from bpr.model.process import ALWAYS, ProcessModel
+from bpr.model.resources import resource_problems
 from bpr.text import did_you_mean
 
 PROBABILITY_TOLERANCE = 1e-6
@@ -188,6 +191,7 @@ def find_problems(model: ProcessModel) -> list[Problem]:
         elif model.pools[a.pool].count < 1:
             add(Problem(a.name, f"activity {a.name!r} needs pool {a.pool!r}, which has no staff "
                         f"(count 0); give the pool at least 1"))
+    problems += [Problem(e, m) for e, m in resource_problems(model)]
     return problems
 
 

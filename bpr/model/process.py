@@ -30,6 +30,7 @@ from bpr.model.calendar import Calendar, check_timezone
 from bpr.model.distribution import Distribution
 from bpr.model.frozen import FrozenMap, freeze, frozen_map
 from bpr.model.numbers import MAX_AMOUNT, MAX_NUMBER, MAX_POOL_COUNT, MAX_SECONDS, number
+from bpr.model.resources import Batch, CaseAttribute, Person
 
 GATEWAY_KINDS = ("xor", "and", "or")
 EVENT_KINDS = ("start", "end", "timer")
@@ -42,6 +43,9 @@ class Activity:
 
     ``delay`` is an extraneous wait (seconds, not tied to staff) before the task can start, e.g.
     waiting for a customer; it is visible and editable so what-if scenarios can change it.
+    ``priority``: in a pool with ``dispatch: priority``, waiting work with a higher priority is
+    served first (the case's attribute priorities are added). ``batch``: the cases are gathered
+    and executed in batches (see :class:`bpr.model.resources.Batch`).
     """
 
     name: str
@@ -49,6 +53,8 @@ class Activity:
     pool: str | None = None
     fixed_cost: float = 0.0
     delay: Distribution | None = None
+    priority: float = 0.0
+    batch: Batch | None = None
 
     def __post_init__(self) -> None:
         _set(self, "fixed_cost", number(self.fixed_cost, f"activity {self.name!r}: fixed_cost",
@@ -90,11 +96,17 @@ class Flow:
 
 @dataclass(frozen=True)
 class Pool:
-    """``count`` interchangeable staff sharing a working ``calendar``.
+    r"""``count`` interchangeable staff sharing a working ``calendar``.
 
     ``hourly_rate`` is currency per busy hour (None: unknown, report hours only).
     ``members`` optionally names the people (used in simulated logs); when shorter than
-    ``count``, further members are named ``<pool>-<n>``.
+    ``count``, further members are named ``<pool>-<n>``. A member defined in the model's
+    ``people`` is that person (their own calendar, availability and speed, shared with the other
+    pools they belong to); other members are interchangeable staff on the pool's calendar.
+    ``dispatch``: how waiting work is ordered (``fifo`` or ``priority``, see
+    :data:`bpr.model.resources.DISPATCH_RULES`). ``shift_end``: work running at the end of a
+    shift ``pause``\ s and resumes at the next open moment (the member held), or the member
+    ``finish``\ es it after hours.
     """
 
     name: str
@@ -102,6 +114,8 @@ class Pool:
     calendar: str = ALWAYS
     hourly_rate: float | None = None
     members: tuple[str, ...] = ()
+    dispatch: str = "fifo"
+    shift_end: str = "pause"
 
     def __post_init__(self) -> None:
         what = f"pool {self.name!r}"
@@ -237,6 +251,8 @@ class ProcessModel:
     currency: str | None = None
     observed: Observed | None = None
     calibration: Mapping[str, Any] | None = None
+    people: Mapping[str, Person] = field(default_factory=dict)
+    case_attributes: Mapping[str, CaseAttribute] = field(default_factory=dict)
     # Where each element was defined (file, line): for error messages only, not compared.
     source: Mapping[str, tuple[str, int | None]] = field(default_factory=dict, compare=False,
                                                          repr=False)
@@ -244,7 +260,8 @@ class ProcessModel:
     _graph: nx.DiGraph | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("activities", "pools", "calendars", "gateways", "events", "source"):
+        for name in ("activities", "pools", "calendars", "gateways", "events", "people",
+                     "case_attributes", "source"):
             _set(self, name, frozen_map(getattr(self, name)))
         _set(self, "flows", tuple(self.flows))
         if self.calibration is not None:

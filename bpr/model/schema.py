@@ -15,9 +15,10 @@ from typing import Any
 
 from bpr.errors import BprError, ModelError
 from bpr.io.atomic import write_text
+from bpr.io.yamlio import Flow as YamlFlow
 from bpr.io.yamlio import FlowMap, YamlDoc, dump_yaml, load_yaml, parse_yaml
 from bpr.model.calendar import Calendar, check_timezone
-from bpr.model.distribution import Distribution
+from bpr.model.distribution import Distribution, _num
 from bpr.model.numbers import MAX_AMOUNT, MAX_NUMBER, MAX_POOL_COUNT, number
 from bpr.model.process import (
     ALWAYS,
@@ -34,15 +35,26 @@ from bpr.model.process import (
     observed_value,
     plain_data,
 )
+from bpr.model.resources import (
+    DISPATCH_RULES,
+    SHIFT_END_RULES,
+    attribute_to_dict,
+    batch_to_dict,
+    person_to_dict,
+    read_batch,
+    read_case_attributes,
+    read_people,
+)
 from bpr.text import did_you_mean, json_ready
 
 SCHEMA_VERSION = 1
 VERSION_KEY = "bpr_model"
 
-_TOP_KEYS = ("bpr_model", "name", "description", "timezone", "currency", "arrivals", "calendars",
-             "pools", "activities", "gateways", "events", "flow", "observed", "calibration")
-_ACTIVITY_KEYS = ("pool", "duration", "fixed_cost", "delay")
-_POOL_KEYS = ("count", "calendar", "hourly_rate", "members")
+_TOP_KEYS = ("bpr_model", "name", "description", "timezone", "currency", "arrivals",
+             "case_attributes", "calendars", "people", "pools", "activities", "gateways",
+             "events", "flow", "observed", "calibration")
+_ACTIVITY_KEYS = ("pool", "duration", "fixed_cost", "delay", "priority", "batch")
+_POOL_KEYS = ("count", "calendar", "hourly_rate", "members", "dispatch", "shift_end")
 _ARRIVAL_KEYS = ("interarrival", "calendar")
 _EVENT_KEYS = ("kind", "delay")
 _FLOW_KEYS = ("from", "to", "probability")
@@ -102,6 +114,15 @@ class _Reader:
         except ModelError as err:
             raise self.fail(keys, err.detail) from None
 
+    def choice(self, data: Mapping[str, Any], key: str, allowed: tuple[str, ...],
+               keys: tuple[Any, ...]) -> str:
+        """``data[key]`` (default: the first of ``allowed``), which must be one of ``allowed``."""
+        value = data.get(key, allowed[0])
+        if value not in allowed:
+            raise self.fail(keys + (key,), f"{value!r} is unknown{did_you_mean(value, allowed)}; "
+                            f"use {' or '.join(allowed)}")
+        return str(value)
+
     def distribution(self, value: Any, keys: tuple[Any, ...]) -> Distribution:
         return self.wrap(keys, Distribution.from_dict, value, "")
 
@@ -126,27 +147,32 @@ class _Reader:
                                               "calendar")
             self.source[f"calendar:{cname}"] = (self.doc.path, self.doc.line("calendars", cname))
 
+        people = read_people(self, top.get("people"))
+        case_attributes = read_case_attributes(self, top.get("case_attributes"))
         pools: dict[str, Pool] = {}
         for pname, pval in self.mapping(top.get("pools"), ("pools",), None, "pools").items():
             k = ("pools", pname)
             if isinstance(pval, int) and not isinstance(pval, bool):
                 pval = {"count": pval}
             p = self.mapping(pval, k, _POOL_KEYS, "pool settings")
-            if "count" not in p:
-                raise self.fail(k, "missing 'count' (how many staff are in the pool)")
             members = p.get("members") or ()
             if not isinstance(members, list | tuple) or not all(isinstance(m, str) for m in
                                                                  members):
                 raise self.fail(k + ("members",), "expected a list of names")
+            if "count" not in p and not members:
+                raise self.fail(k, "missing 'count' (how many staff are in the pool) or "
+                                "'members' (the people in it)")
             rate = p.get("hourly_rate")
             pools[str(pname)] = Pool(
                 name=str(pname),
                 count=self.number(p["count"], k + ("count",), minimum=0, maximum=MAX_POOL_COUNT,
-                                  integer=True),
+                                  integer=True) if "count" in p else len(members),
                 calendar=str(p.get("calendar", ALWAYS)),
                 hourly_rate=None if rate is None else self.number(rate, k + ("hourly_rate",),
                                                                   minimum=0, maximum=MAX_AMOUNT),
                 members=tuple(members),
+                dispatch=self.choice(p, "dispatch", DISPATCH_RULES, k),
+                shift_end=self.choice(p, "shift_end", SHIFT_END_RULES, k),
             )
             self.source[f"pool:{pname}"] = (self.doc.path, self.doc.line(*k))
 
@@ -184,6 +210,10 @@ class _Reader:
                                        maximum=MAX_AMOUNT),
                 delay=None if a.get("delay") is None else self.distribution(a["delay"],
                                                                             k + ("delay",)),
+                priority=0.0 if a.get("priority") is None else self.number(
+                    a["priority"], k + ("priority",)),
+                batch=None if a.get("batch") is None else read_batch(self, a["batch"],
+                                                                     k + ("batch",)),
             )
             self.source[aname] = (self.doc.path, self.doc.line(*k))
 
@@ -262,7 +292,8 @@ class _Reader:
             description=str(top.get("description") or ""),
             timezone=self.wrap(("timezone",), check_timezone, top.get("timezone", "UTC"), ""),
             currency=None if currency is None else str(currency),
-            observed=observed, calibration=calibration, source=self.source,
+            observed=observed, calibration=calibration, people=people,
+            case_attributes=case_attributes, source=self.source,
         )
 
     def flows(self, raw: Any, activities: Mapping[str, Activity],
@@ -317,14 +348,27 @@ def model_to_dict(model: ProcessModel) -> dict[str, Any]:
         out["currency"] = model.currency
     out["arrivals"] = {"interarrival": FlowMap(model.arrivals.interarrival.to_dict()),
                        "calendar": model.arrivals.calendar}
+    if model.case_attributes:
+        out["case_attributes"] = {a.name: attribute_to_dict(a)
+                                  for a in model.case_attributes.values()}
     out["calendars"] = {n: c.to_dict() for n, c in model.calendars.items()}
+    if model.people:
+        out["people"] = {p.name: person_to_dict(p) for p in model.people.values()}
     pools: dict[str, Any] = {}
     for p in model.pools.values():
-        d: dict[str, Any] = {"count": p.count, "calendar": p.calendar}
+        # a pool of people: its count is the number of people listed
+        staffed = p.count == len(p.members) and any(m in model.people for m in p.members)
+        d: dict[str, Any] = FlowMap() if staffed else {"count": p.count}
+        if not staffed or p.calendar != ALWAYS:
+            d["calendar"] = p.calendar
         if p.hourly_rate is not None:
             d["hourly_rate"] = p.hourly_rate
         if p.members:
-            d["members"] = list(p.members)
+            d["members"] = YamlFlow(p.members) if staffed else list(p.members)
+        if p.dispatch != DISPATCH_RULES[0]:
+            d["dispatch"] = p.dispatch
+        if p.shift_end != SHIFT_END_RULES[0]:
+            d["shift_end"] = p.shift_end
         pools[p.name] = d
     out["pools"] = pools
     acts: dict[str, Any] = {}
@@ -337,6 +381,10 @@ def model_to_dict(model: ProcessModel) -> dict[str, Any]:
             d["fixed_cost"] = a.fixed_cost
         if a.delay is not None:
             d["delay"] = FlowMap(a.delay.to_dict())
+        if a.priority:
+            d["priority"] = _num(a.priority)
+        if a.batch is not None:
+            d["batch"] = batch_to_dict(a.batch)
         acts[a.name] = d
     out["activities"] = acts
     if model.gateways:

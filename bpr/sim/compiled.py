@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -23,6 +23,7 @@ from bpr.model.calendar import WEEK, Calendar
 from bpr.model.check import check, split_join_pairs
 from bpr.model.distribution import Distribution
 from bpr.model.process import ProcessModel
+from bpr.model.resources import Batch, Person
 
 # node operations
 OP_PASS = 0      # xor merge, single-flow gateway, or a join not paired with a split
@@ -137,6 +138,18 @@ class CompiledModel:
     pool_rate: list[float | None]
     pool_members: list[list[str]]
     has_costs: bool
+    # dispatch (see bpr.sim.dispatch and bpr.sim.people)
+    pool_dispatch: list[str] = field(default_factory=list)   # dispatch rule name per pool
+    pool_finish: list[bool] = field(default_factory=list)    # shift_end == "finish"
+    # per pool: person number of each member slot (-1: interchangeable staff), or None for a
+    # pool without people (the fast path)
+    pool_slot_person: list[list[int] | None] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)      # person number -> Person
+    activity_priority: list[float] = field(default_factory=list)
+    activity_batch: list[Batch | None] = field(default_factory=list)
+    # case attributes that set priorities: (name, values, cumulative shares, priority per value)
+    case_priorities: list[tuple[str, list[str], list[float], list[float]]] = field(
+        default_factory=list)
 
 
 def compile_model(model: ProcessModel) -> CompiledModel:
@@ -147,13 +160,6 @@ def compile_model(model: ProcessModel) -> CompiledModel:
     index = {n: i for i, n in enumerate(names)}
     pairs = split_join_pairs(model)
     joins = {j for j in pairs.values() if j is not None}
-    for n, d in g.nodes(data=True):
-        if d["kind"] in ("and", "or") and g.in_degree(n) > 1 and n not in joins:
-            kind = "parallel" if d["kind"] == "and" else "inclusive"
-            path, line = model.where(n)
-            raise ModelError(f"{kind} join {n!r} is not the join of any {kind} split, so a token "
-                             f"would wait for it forever; use an xor gateway to merge these flows",
-                             path=path, line=line)
     cyclic: set[str] = set()
     for comp in nx.strongly_connected_components(g):
         if len(comp) > 1:
@@ -214,13 +220,30 @@ def compile_model(model: ProcessModel) -> CompiledModel:
 
     pools = [model.pools[p] for p in pool_names]
     has_costs = any(a.fixed_cost for a in model.activities.values()) or any(
-        p.hourly_rate is not None for p in pools)
+        p.hourly_rate is not None for p in pools) or any(
+        person.hourly_rate is not None for person in model.people.values())
+    people = list(model.people.values())
+    person_index = {person.name: i for i, person in enumerate(people)}
+    slot_person: list[list[int] | None] = []
+    for pool in pools:
+        slots = [person_index.get(n, -1) for n in pool.member_names()]
+        slot_person.append(slots if any(i >= 0 for i in slots) else None)
+    case_priorities = []
+    for attr in model.case_attributes.values():
+        if attr.priority:
+            cum, acc = [], 0.0
+            for _, share in attr.values:
+                acc += share
+                cum.append(acc)
+            cum[-1] = 1.0
+            case_priorities.append((attr.name, [v for v, _ in attr.values], cum,
+                                    [attr.priority_of(v) for v, _ in attr.values]))
     return CompiledModel(
         model=model, names=names, op=op, succ=succ, first=first, join_of=join_of,
         xor_cum=xor_cum, or_prob=or_prob, in_cycle=[n in cyclic for n in names],
         task_index=task_index, activity_names=activity_names,
-        activity_pool=[pool_index[model.activities[a].pool] if model.activities[a].pool
-                       is not None else -1 for a in activity_names],
+        activity_pool=[-1 if (pn := model.activities[a].pool) is None else pool_index[pn]
+                       for a in activity_names],
         activity_fixed_cost=[float(model.activities[a].fixed_cost) for a in activity_names],
         activity_duration=[model.activities[a].duration for a in activity_names],
         activity_delay=[model.activities[a].delay for a in activity_names],
@@ -228,4 +251,10 @@ def compile_model(model: ProcessModel) -> CompiledModel:
         pool_calendar=[model.calendar(p.calendar) for p in pools],
         pool_rate=[p.hourly_rate for p in pools],
         pool_members=[p.member_names() for p in pools], has_costs=has_costs,
+        pool_dispatch=[p.dispatch for p in pools],
+        pool_finish=[p.shift_end == "finish" for p in pools],
+        pool_slot_person=slot_person, people=people,
+        activity_priority=[float(model.activities[a].priority) for a in activity_names],
+        activity_batch=[model.activities[a].batch for a in activity_names],
+        case_priorities=case_priorities,
     )
