@@ -98,7 +98,7 @@ def test_files_without_the_new_keys_are_written_as_before():
     ("mon: 0.7", "moon: 0.7", "not a day"),
     ("{values: {gold: 0.2, standard: 0.8}", "{valus: {gold: 0.2, standard: 0.8}",
      "did you mean 'values'?"),
-    ("priority: 1, batch", "priority: high, batch", "expected a number"),
+    ("priority: 1, batch", "priority: high, batch", "must be a number"),
     ("  Bob: {}\n", "  Bob: {rate: 3}\n", "did you mean 'hourly_rate'?"),
 ])
 def test_bad_values_give_one_line_errors_naming_line_and_field(old, new, expected):
