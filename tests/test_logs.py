@@ -248,7 +248,9 @@ def test_non_iso_timestamps_are_guessed_with_a_warning(tmp_path: Path) -> None:
     path.write_text("case_id,activity,end_time\n1,A,03/04/2024 09:00\n1,B,03/04/2024 17:30\n")
     log = read_log(path)
     assert log.df["end_time"].tolist() == [ts("2024-03-04T09:00"), ts("2024-03-04T17:30")]
-    assert any("not ISO 8601" in w and "day/month" in w for w in log.warnings)
+    assert any("not ISO 8601" in w and "--date-format" in w for w in log.warnings)
+    assert any("day/month order the data cannot tell" in w and "--dayfirst" in w
+               for w in log.warnings)
 
 
 def test_parquet_native_types(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bpr.cli.options import echo_json, json_option, quiet_option, seed_option
+from bpr.io.formats import format_names
 
 
 def _fmt(value: float) -> str:
@@ -46,7 +47,7 @@ def kpi_table(kpis: dict[str, Any]) -> str:
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Folder for simulated_log.<format> and kpis.json.")
+              help="Folder for kpis.json and simulated_logs/ (one log per replication).")
 @click.option("--cases", type=int, default=None,
               help="Cases (arrivals) per replication [default: the observed case count, "
                    "else 1000].")
@@ -63,16 +64,17 @@ def kpi_table(kpis: dict[str, Any]) -> str:
               help="Local worker processes running replications in parallel.")
 @click.option("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT "
               "[env BPR_SCHEDULER].")
-@click.option("--log-format", type=click.Choice(["csv", "xes", "parquet"]), default="csv",
-              show_default=True, help="Format of the simulated log.")
+@click.option("--log-format", type=click.Choice(format_names()), default="csv",
+              show_default=True, help="Format of the simulated logs.")
 @json_option
 @quiet_option
 def simulate(model_path: str, outdir: str, cases: int | None, days: float | None, warmup: int,
              start: str | None, replications: int, seed: int, workers: int,
              scheduler: str | None, log_format: str, as_json: bool, quiet: bool) -> None:
-    """Simulate MODEL (a processes/*.yaml file) and write OUTDIR/simulated_log.csv and
-    OUTDIR/kpis.json: cycle, waiting and processing time, throughput, WIP, utilisation, cost and
-    labour hours, each with a 95% confidence interval across replications."""
+    """Simulate MODEL (a processes/*.yaml file) and write OUTDIR/kpis.json (cycle, waiting and
+    processing time, throughput, WIP, utilisation, cost and labour hours, each with a 95%
+    confidence interval across replications) and OUTDIR/simulated_logs/replication-<r>.csv, one
+    log per replication on its own time axis."""
     from bpr.errors import SimulationError
     from bpr.io.atomic import write_text
     from bpr.model.files import load_model
@@ -87,7 +89,7 @@ def simulate(model_path: str, outdir: str, cases: int | None, days: float | None
         raise SimulationError(f"--replications must be at least 1, got {replications}")
     model = load_model(model_path)
     out = Path(outdir)
-    log_path = out / f"simulated_log.{log_format}"
+    log_path = out / "simulated_logs"
     with Progress("simulating", quiet=quiet) as bar:
         result = run(model, cases=cases, days=days, warmup_cases=warmup, start=start,
                      replications=replications, seed=seed, workers=workers,
@@ -102,5 +104,5 @@ def simulate(model_path: str, outdir: str, cases: int | None, days: float | None
     elif not quiet:
         n = sum(r.cases_completed for r in result.replications)
         click.echo(f"{model.name}: {replications} replication(s), {n} counted cases; "
-                   f"wrote {log_path} and {out / 'kpis.json'}")
+                   f"wrote {out / 'kpis.json'} and {log_path}/ (one log per replication)")
         click.echo(kpi_table(data["kpis"]))
