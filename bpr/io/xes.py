@@ -1,9 +1,9 @@
 """XES event logs in and out: a streaming reader and a vectorised writer, both safe.
 
 **Reading** streams the file through lxml's ``iterparse`` (gzip-compressed or not) and keeps
-only the values: each ``<event>`` is removed from the tree as soon as its attributes are read,
-each ``<trace>`` when it ends, so memory holds the columns (as compact Arrow strings, built every
-:data:`CHUNK_EVENTS` events) and never the XML tree. The result is the flat table pm4py's reader
+only the values: each ``<trace>`` is read when it ends and then removed from the tree (with
+everything before it), so memory holds the columns (as compact Arrow strings, built every
+:data:`CHUNK_EVENTS` events) and one trace's XML, never the whole tree. The result is the flat table pm4py's reader
 gives: one row per ``<event>`` inside a ``<trace>``, a column per top-level event attribute
 key, and the trace attributes as ``case:<key>`` columns, every value as the text of the file
 (dates are parsed later, with the other formats' timestamps). Before parsing, any
@@ -70,109 +70,81 @@ def _open(path: Path, gzipped: bool) -> BinaryIO:
     return cast(BinaryIO, gzip.open(path, "rb")) if gzipped else open(path, "rb")
 
 
-class _Column:
-    """One attribute key's values: the rows (event numbers) that have it and their text."""
+class _Chunk:
+    """The events of some whole traces: one dict of attribute texts per event, and the trace
+    attributes with the number of events of each trace."""
 
-    __slots__ = ("chunks", "kind", "rows", "values")
+    __slots__ = ("events", "traces")
 
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.rows: list[int] = []
-        self.values: list[str] = []
-        self.chunks: dict[int, pa.Array] = {}
+    def __init__(self) -> None:
+        self.events: list[dict[str, str]] = []
+        self.traces: list[tuple[dict[str, str], int]] = []
 
-    def flush(self, chunk: int, start: int, n: int) -> None:
-        if not self.rows:
-            return
-        rows = np.asarray(self.rows, dtype=np.int64) - start
-        if len(rows) == n and (n == 1 or bool((np.diff(rows) == 1).all())):
-            arr = pa.array(self.values, pa.string())
-        else:  # some events lack the key (or repeat it: the last value wins, as in pm4py)
-            full: list[str | None] = [None] * n
-            for r, v in zip(rows.tolist(), self.values, strict=True):
-                full[r] = v
-            arr = pa.array(full, pa.string())
-        self.chunks[chunk] = arr
-        self.rows, self.values = [], []
-
-
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    def columns(self) -> dict[str, pa.Array]:
+        out: dict[str, pa.Array] = {}
+        events = pa.array(self.events)  # a struct array: one field per key, null where absent
+        for field, values in zip(events.type, events.flatten(), strict=True):
+            out[field.name] = values.cast(pa.string())
+        if self.traces:
+            counts = np.array([n for _, n in self.traces], dtype=np.int64)
+            owner = pa.array(np.repeat(np.arange(len(self.traces)), counts))
+            traces = pa.array([a for a, _ in self.traces])
+            if pa.types.is_struct(traces.type):
+                for field, values in zip(traces.type, traces.flatten(), strict=True):
+                    name = "case:" + field.name
+                    if name not in out:
+                        out[name] = values.cast(pa.string()).take(owner)
+        return out
 
 
-def read_xes_table(path: Path, shown: str, *, gzipped: bool, head: str
-                   ) -> tuple[pa.Table, dict[str, str]]:
-    """Read an XES file into a flat table of text columns, and each column's XES type.
+def read_xes_table(path: Path, shown: str, *, gzipped: bool, head: str) -> pa.Table:
+    """Read an XES file into a flat table of text columns (see the module doc).
 
     Columns are named as pm4py names them (event keys; trace keys with a ``case:`` prefix).
+    Memory holds the columns and one trace's XML at a time.
     """
     check_prolog(head, shown)
     from lxml import etree
 
-    events: dict[str, _Column] = {}
-    traces: dict[str, _Column] = {}
+    chunks: list[dict[str, pa.Array]] = []
     sizes: list[int] = []
-    n = 0             # events read
-    chunk_start = 0   # first event of the current chunk
-    trace_start = 0   # first event of the current trace
-    previous = None   # the last event element, removed when the next one ends
-
-    def add(columns: dict[str, _Column], elem: Any, rows: range | int) -> None:
-        for child in elem:
-            key = child.get("key")
-            value = child.get("value")
-            if key is None or value is None:
-                continue  # lists and malformed attributes carry no single value
-            col = columns.get(key)
-            if col is None:
-                col = columns[key] = _Column(_local(child.tag))
-            if isinstance(rows, int):
-                col.rows.append(rows)
-                col.values.append(value)
-            else:
-                col.rows.extend(rows)
-                col.values.extend([value] * len(rows))
-
-    def flush() -> None:
-        nonlocal chunk_start
-        size = n - chunk_start
-        if size == 0:
-            return
-        for col in (*events.values(), *traces.values()):
-            col.flush(len(sizes), chunk_start, size)
-        sizes.append(size)
-        chunk_start = n
-
+    chunk = _Chunk()
+    event_tag = ""
     try:
         with _open(path, gzipped) as fh:
-            context = etree.iterparse(fh, events=("end",), tag=("{*}event", "{*}trace"),
+            context = etree.iterparse(fh, events=("end",), tag="{*}trace",
                                       resolve_entities=False, no_network=True, load_dtd=False,
                                       huge_tree=False, remove_comments=True, remove_pis=True)
-            for _, elem in context:
-                parent = elem.getparent()
-                if _local(elem.tag) == "event":
-                    if previous is not None:
-                        previous.getparent().remove(previous)
-                        previous = None
-                    if parent is None or _local(parent.tag) != "trace":
-                        parent.remove(elem) if parent is not None else None
-                        continue  # pm4py skips events outside traces; so does bpr
-                    add(events, elem, n)
-                    n += 1
-                    elem.clear()
-                    previous = elem
-                    continue
-                if previous is not None:  # the trace's last event
-                    previous.getparent().remove(previous)
-                    previous = None
-                add(traces, elem, range(trace_start, n))
-                trace_start = n
-                elem.clear()
-                if parent is not None:
-                    parent.remove(elem)
-                if n - chunk_start >= CHUNK_EVENTS:
-                    flush()
-            flush()
+            for _, trace in context:
+                if not event_tag:
+                    event_tag = trace.tag[:-5] + "event"  # "{namespace}event" or "event"
+                attrs: dict[str, str] = {}
+                n = 0
+                for child in trace:
+                    if child.tag == event_tag:
+                        record = {a.get("key"): a.get("value") for a in child}
+                        if None in record or None in record.values():
+                            record = {k: v for k, v in record.items()  # lists, bad attributes
+                                      if k is not None and v is not None}
+                        chunk.events.append(record)
+                        n += 1
+                    elif (k := child.get("key")) is not None and (
+                            v := child.get("value")) is not None:
+                        attrs[k] = v
+                if n:
+                    chunk.traces.append((attrs, n))
+                trace.clear()
+                # the trace, and anything before it in <log> (header, events outside traces,
+                # which pm4py skips too), is no longer needed
+                while trace.getprevious() is not None:
+                    del trace.getparent()[0]
+                if len(chunk.events) >= CHUNK_EVENTS:
+                    chunks.append(chunk.columns())
+                    sizes.append(len(chunk.events))
+                    chunk = _Chunk()
+            if chunk.events:
+                chunks.append(chunk.columns())
+                sizes.append(len(chunk.events))
     except etree.XMLSyntaxError as err:
         line = getattr(err, "lineno", None)
         msg = re.sub(r",? line \d+, column \d+$", "", str(getattr(err, "msg", err)))
@@ -181,25 +153,13 @@ def read_xes_table(path: Path, shown: str, *, gzipped: bool, head: str
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise LogError(f"corrupt or truncated gzip file ({err}); fix: compress the log again",
                        path=shown) from None
-    return _assemble(events, traces, sizes)
-
-
-def _assemble(events: dict[str, _Column], traces: dict[str, _Column], sizes: list[int]
-              ) -> tuple[pa.Table, dict[str, str]]:
-    names: list[str] = []
-    arrays: list[pa.ChunkedArray] = []
-    kinds: dict[str, str] = {}
-    for prefix, columns in (("", events), ("case:", traces)):
-        for key, col in columns.items():
-            name = prefix + key
-            if name in kinds:
-                continue
-            parts = [col.chunks.get(i) or pa.nulls(size, pa.string())
-                     for i, size in enumerate(sizes)]
-            names.append(name)
-            arrays.append(pa.chunked_array(parts, pa.string()))
-            kinds[name] = col.kind
-    return pa.Table.from_arrays(arrays, names=names) if names else pa.table({}), kinds
+    names: dict[str, None] = {}
+    for cols in chunks:
+        names.update(dict.fromkeys(cols))
+    return pa.table({name: pa.chunked_array(
+        [cols[name] if name in cols else pa.nulls(size, pa.string())
+         for cols, size in zip(chunks, sizes, strict=True)], pa.string())
+        for name in names})
 
 
 @register
@@ -214,7 +174,7 @@ class Xes(LogFormat):
             and head.text.lstrip().startswith("<")
 
     def read(self, path: Path, shown: str, head: Head, pick: Pick) -> RawLog:
-        table, _ = read_xes_table(path, shown, gzipped=head.gzipped, head=head.text or "")
+        table = read_xes_table(path, shown, gzipped=head.gzipped, head=head.text or "")
         if table.num_rows == 0:
             raise LogError("the XES log has no events; fix: export a log with events",
                            path=shown)
