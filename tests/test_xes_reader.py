@@ -25,8 +25,12 @@ XES_LOGS = [pytest.param(p, id=p.name, marks=[pytest.mark.slow] if p.stat().st_s
 
 def table(path: Path) -> pd.DataFrame:
     gz = path.suffix == ".gz"
-    head = (gzip.open(path).read(65536) if gz else path.read_bytes()[:65536]).decode(
-        "utf-8", "ignore")
+    if gz:
+        with gzip.open(path) as fh:
+            raw = fh.read(65536)
+    else:
+        raw = path.read_bytes()[:65536]
+    head = raw.decode("utf-8", "ignore")
     return read_xes_table(path, str(path), gzipped=gz, head=head).to_pandas()
 
 

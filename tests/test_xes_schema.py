@@ -68,10 +68,10 @@ def test_write_log_xes_is_valid_and_pm4py_reads_it(schema: etree.XMLSchema, even
 
 
 def test_simulated_xes_is_valid(schema: etree.XMLSchema, tmp_path: Path) -> None:
+    from test_sim_output import MODEL
+
     from bpr.model.schema import loads
     from bpr.sim import simulate
-
-    from test_sim_output import MODEL
 
     simulate(loads(MODEL), cases=30, replications=2, seed=3, log_path=tmp_path / "logs",
              log_format="xes")

@@ -29,6 +29,7 @@ from bpr.analysis.distances import METRICS, LogDistances, PreparedLog, log_dista
 from bpr.analysis.split import split_log
 from bpr.errors import LogError, SimulationError
 from bpr.io.eventlog import ENABLED, START, EventLog
+from bpr.io.logs import LogSource, read_log
 from bpr.progress import ProgressFn
 
 __all__ = ["FidelityReport", "MetricSummary", "split_log", "validate", "verdict_lines"]
@@ -115,16 +116,18 @@ def _run_replication(job: _Job) -> tuple[LogDistances, LogProfile]:
     return log_distances(job.test, df), profile_log(df, use_enabled=job.use_enabled)
 
 
-def validate(model: Any, test_log: EventLog, *, replications: int = 10, seed: int = 42,
+def validate(model: Any, test_log: LogSource, *, replications: int = 10, seed: int = 42,
              workers: int = 1, progress: ProgressFn | None = None) -> FidelityReport:
     """Simulate ``model`` against ``test_log`` ``replications`` times and report the distances.
 
+    ``test_log``: an EventLog, a log file, a DataFrame or a pm4py EventLog (see ``read_log``).
     Each replication simulates ``test_log.n_cases`` cases starting at the test log's first case
     start. ``workers`` > 1 runs replications in parallel processes; the numbers do not depend
     on it. ``progress(done, total)`` is called as replications finish.
     """
     from bpr.sim.parallel import map_ordered
 
+    test_log = read_log(test_log)
     if not isinstance(replications, int) or replications < 1:
         raise SimulationError(f"replications must be a whole number of at least 1, got "
                               f"{replications!r}; use e.g. --replications 10")

@@ -7,10 +7,11 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, seed_option
+from bpr.cli.options import echo_json, json_option, log_reading_options, quiet_option, seed_option
 
 
 @click.command()
@@ -19,8 +20,10 @@ from bpr.cli.options import echo_json, json_option, quiet_option, seed_option
               help="Share of events (the latest, by end time) that form the test log.")
 @click.option("--output", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for train.csv and test.csv.")
+@log_reading_options
 @quiet_option
-def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
+def split(log: str, test_fraction: float, out_dir: str, reading: dict[str, Any],
+          quiet: bool) -> None:
     """Split LOG in time into DIR/train.csv and DIR/test.csv.
 
     The last --test share of events (ordered by end time) forms the test log; cases cut by the
@@ -29,7 +32,7 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
     from bpr.analysis.split import split_log
     from bpr.io.logs import read_log, write_log
 
-    full = read_log(log)
+    full = read_log(log, **reading)
     train, test = split_log(full, test_fraction)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -63,10 +66,11 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the result as JSON to this file (e.g. WHATIF_OUT/fidelity.json, "
                    "which bpr report picks up).")
+@log_reading_options
 @json_option
 @quiet_option
 def validate(model_path: str, test_log: str, replications: int, seed: int, workers: int,
-             output: str | None, as_json: bool, quiet: bool) -> None:
+             output: str | None, reading: dict[str, Any], as_json: bool, quiet: bool) -> None:
     """Simulate MODEL as many cases as TEST_LOG has and measure how close it comes.
 
     Prints the literature's five distances (mean and std over the replications) and a
@@ -78,7 +82,7 @@ def validate(model_path: str, test_log: str, replications: int, seed: int, worke
     from bpr.progress import Progress
 
     model = load_model(model_path)
-    log = read_log(test_log)
+    log = read_log(test_log, **reading)
     with Progress("validating", quiet=quiet or as_json) as bar:
         report = run_validate(model, log, replications=replications, seed=seed,
                               workers=workers, progress=bar.update)

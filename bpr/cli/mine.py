@@ -5,11 +5,18 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, seed_option, warn
+from bpr.cli.options import (
+    echo_json,
+    json_option,
+    log_reading_options,
+    quiet_option,
+    seed_option,
+    warn,
+)
 from bpr.discovery.options import ALGORITHMS, MiningOptions
 from bpr.progress import Progress, fill
 
@@ -32,14 +39,7 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
 @click.option("--costs", "costs", type=click.Path(dir_okay=False), default=None,
               help="Costs YAML: {currency: USD, pools: {P: {hourly_rate: 25}}, "
                    "activities: {A: {fixed_cost: 1.5}}}.")
-@click.option("--case", default=None, help="Column holding the case id.")
-@click.option("--activity", default=None, help="Column holding the activity name.")
-@click.option("--start", default=None, help="Column holding the start time.")
-@click.option("--end", default=None, help="Column holding the end (completion) time.")
-@click.option("--resource", default=None, help="Column holding the resource.")
-@click.option("--role", default=None, help="Column holding the resource's role.")
-@click.option("--strict", is_flag=True,
-              help="Reject the log instead of dropping rows with end before start.")
+@log_reading_options
 @click.option("--calibrate", is_flag=True,
               help="Choose the discovery options that best reproduce a held-out part of the "
                    "log (the latest 20% of events), then mine the whole log with them.")
@@ -51,10 +51,8 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
 @json_option
 @quiet_option
 def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
-         costs: str | None, case: str | None, activity: str | None, start: str | None,
-         end: str | None, resource: str | None, role: str | None, strict: bool,
-         calibrate: bool, budget: str | None, seed: int, workers: int,
-         as_json: bool, quiet: bool) -> None:
+         costs: str | None, reading: dict[str, Any], calibrate: bool, budget: str | None,
+         seed: int, workers: int, as_json: bool, quiet: bool) -> None:
     """Mine LOG into a process model (control flow, durations, pools, calendars, arrivals).
 
     Writes the model to --output (nothing is written on error) and prints a summary: cases,
@@ -78,9 +76,7 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
         raise BprError(f"--workers must be at least 1, got {workers}")
     opts = MiningOptions(algorithm=algorithm, noise_threshold=noise)
     with Progress("Reading", quiet=quiet) as bar:
-        event_log = read_log(log, case=case, activity=activity, start=start, end=end,
-                             resource=resource, role=role, strict=strict,
-                             progress=bar.update)
+        event_log = read_log(log, **reading, progress=bar.update)
     calibration = None
     if calibrate:
         from bpr.analysis.calibrate import calibrate as run_calibration

@@ -35,6 +35,7 @@ class Csv(LogFormat):
     name = "csv"
     suffixes = (".csv",)
     gzip = True
+    fallback = True
     description = "comma-separated values (or ; tab |), also gzip-compressed"
 
     def sniff(self, head: Head) -> bool:

@@ -95,6 +95,7 @@ class LogFormat:
     name: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]
     gzip: ClassVar[bool] = False  # a gzip-compressed variant exists (``.csv.gz``)
+    fallback: ClassVar[bool] = False  # sniffed after every other format (CSV: any text)
     description: ClassVar[str] = ""
 
     def sniff(self, head: Head) -> bool:
@@ -113,7 +114,7 @@ class LogFormat:
         return self.suffixes + (tuple(s + ".gz" for s in self.suffixes) if self.gzip else ())
 
 
-# name -> format, in sniffing order (the most specific first; CSV, the fallback, last)
+# name -> format, in registration order (sniffing tries the fallback formats last)
 FORMATS: dict[str, LogFormat] = {}
 
 
@@ -129,11 +130,9 @@ def _load() -> None:
 
 
 def formats() -> dict[str, LogFormat]:
-    """Every registered format by name, in sniffing order (CSV last)."""
+    """Every registered format by name."""
     if not FORMATS:
         _load()
-        csv = FORMATS.pop("csv")
-        FORMATS["csv"] = csv
     return FORMATS
 
 
@@ -187,8 +186,9 @@ def file_suffix(fmt: LogFormat, gzipped: bool) -> str:
 
 
 def sniff_format(head: Head) -> LogFormat | None:
-    """The first registered format that recognises ``head``, or None."""
-    for fmt in formats().values():
+    """The first registered format that recognises ``head`` (fallbacks last), or None."""
+    every = list(formats().values())
+    for fmt in [f for f in every if not f.fallback] + [f for f in every if f.fallback]:
         if fmt.sniff(head):
             return fmt
     return None

@@ -29,11 +29,10 @@ import pandas as pd
 START_WORDS = frozenset({"start"})
 COMPLETE_WORDS = frozenset({"complete", "completed", "end", "finish", "finished", "done",
                             "unknown", ""})
-# The transitions of the XES standard lifecycle model (and BPAF's) that are not start/complete.
+# The other transitions of the XES standard lifecycle model (IEEE 1849-2016, lifecycle extension).
 OTHER_TRANSITIONS = frozenset({
-    "schedule", "scheduled", "assign", "reassign", "suspend", "resume", "autoskip",
-    "manualskip", "abort_activity", "ate_abort", "withdraw", "abort_case", "pi_abort",
-    "abort", "cancel", "open", "close", "closed"})
+    "schedule", "assign", "reassign", "suspend", "resume", "autoskip", "manualskip",
+    "abort_activity", "ate_abort", "withdraw", "abort_case", "pi_abort"})
 TRANSITIONS = START_WORDS | COMPLETE_WORDS | OTHER_TRANSITIONS
 
 # --lifecycle: what to do with a lifecycle column.

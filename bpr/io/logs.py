@@ -115,7 +115,9 @@ def _number(col: pa.ChunkedArray | pd.Series, column: str, shown: str,
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         what = "not a finite number" if pd.notna(out.iloc[i]) else "not a number"
-        raise LogError(f"column {column!r}, {row_label(i)}: {s.iloc[i]!r} is {what}; fix:"
+        value = s.iloc[i]
+        shown_value = repr(value) if isinstance(value, str) else str(value)
+        raise LogError(f"column {column!r}, {row_label(i)}: {shown_value} is {what}; fix:"
                        " correct the value or remove the column", path=shown)
     return out.astype(float)
 
@@ -268,8 +270,12 @@ def _raw_frame(df: pd.DataFrame, shown: str, pick: Callable[[list[str], bool], C
                        path=shown)
     names = list(frame.columns)
     cmap = pick(names, any(n in names for n in XES_FIRST.values()))
-    return RawLog(frame[sorted({c for _, c in cmap.items()})], cmap,
-                  lambda i: f"row {i + 1} (index {df.index[i]!r})")
+    def label(i: int) -> str:
+        index = df.index[i]
+        return f"row {i + 1} (index {index!r})" if isinstance(index, str) else \
+            f"row {i + 1} (index {index})"
+
+    return RawLog(frame[sorted({c for _, c in cmap.items()})], cmap, label)
 
 
 def _raw_source(source: LogSource, pick: Callable[[list[str], bool], ColumnMap]

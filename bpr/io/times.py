@@ -3,8 +3,11 @@
 Strings are parsed by Arrow's ISO 8601 cast (about 10x faster than pandas) when the whole column
 is ISO 8601 with offsets, or all naive; anything else (mixed naive and offset values, other
 formats) falls back to pandas: ISO 8601 first, then the format guessed from the first failing
-value, then per-value parsing. Naive timestamps are taken as UTC. A value that still does not
-parse raises a one-line :class:`LogError` showing it and its row.
+value, then per-value parsing. Dates such as ``05.03.2024`` are read day-first or month-first as
+the data says (:func:`date_order`: a value above 12 in the first field means day-first), or as
+:class:`DateOptions` (``--date-format``, ``--dayfirst``/``--monthfirst``) says. Naive timestamps
+are taken as UTC. A value that still does not parse, or lies outside the range pandas can hold
+(:data:`RANGE_TEXT`), raises a one-line :class:`LogError` showing it and its row.
 """
 
 from __future__ import annotations
@@ -180,14 +183,17 @@ def date_order(columns: list[pa.Array], names: list[str]) -> tuple[bool | None, 
                       f" --date-format")
 
 
-def _out_of_range(text: str, fmt: str | None) -> bool:
+def _out_of_range(text: str, fmt: str | None, dayfirst: bool | None = None) -> bool:
     """Whether ``text`` is a real date that pandas cannot hold (outside :data:`RANGE_TEXT`)."""
+    from dateutil import parser
+
     text = text.strip()
     for parse in (lambda v: dt.datetime.fromisoformat(v.replace("Z", "+00:00")),
-                  lambda v: dt.datetime.strptime(v, fmt) if fmt else None):
+                  lambda v: dt.datetime.strptime(v, fmt) if fmt else None,
+                  lambda v: parser.parse(v, dayfirst=bool(dayfirst))):
         try:
             value = parse(text)
-        except (ValueError, TypeError, OverflowError):
+        except (ValueError, TypeError, OverflowError, parser.ParserError):
             continue
         if value is None:
             continue
@@ -197,12 +203,13 @@ def _out_of_range(text: str, fmt: str | None) -> bool:
 
 
 def _fail(values: pd.Series, parsed: pd.Series, column: str, shown: str,
-          row_label: Callable[[int], str], fmt: str | None = None) -> None:
+          row_label: Callable[[int], str], fmt: str | None = None,
+          dayfirst: bool | None = None) -> None:
     bad = values.notna() & parsed.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         value = str(values.iloc[i])
-        if _out_of_range(value, fmt):
+        if _out_of_range(value, fmt, dayfirst):
             raise LogError(f"column {column!r}, {row_label(i)}: timestamp {value[:60]!r} is"
                            f" outside the range bpr supports ({RANGE_TEXT}); fix: correct the"
                            " date or remove the row", path=shown)
@@ -229,7 +236,9 @@ def _parse_with_pandas(values: pd.Series, column: str, shown: str,
         from pandas.tseries.api import guess_datetime_format  # type: ignore[attr-defined]
 
         first = str(stripped[todo].iloc[0])
-        fmt = guess_datetime_format(first, dayfirst=bool(dates.dayfirst))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pandas' day-first advice
+            fmt = guess_datetime_format(first, dayfirst=bool(dates.dayfirst))
         if fmt is not None:
             if notes is not None:
                 order = "" if dates.dayfirst is None else (
@@ -242,14 +251,16 @@ def _parse_with_pandas(values: pd.Series, column: str, shown: str,
             todo = stripped.notna() & parsed.isna()
     if todo.any():
         if notes is not None:
-            notes.append(f"Column {column!r} mixes timestamp formats; {int(todo.sum()):,}"
-                         " values were parsed one by one: check the day/month order")
+            n = int(todo.sum())
+            notes.append(f"Column {column!r} mixes timestamp formats; {n:,}"
+                         f" {'value was' if n == 1 else 'values were'} parsed one by one:"
+                         " check the day/month order")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer" notice
             again = pd.to_datetime(stripped[todo], utc=True, format="mixed", errors="coerce",
                                    dayfirst=bool(dates.dayfirst))
         parsed[todo] = again
-    _fail(stripped, parsed, column, shown, row_label, fmt)
+    _fail(stripped, parsed, column, shown, row_label, fmt, dates.dayfirst)
     return parsed.astype("datetime64[ns, UTC]")
 
 

@@ -3,10 +3,10 @@
 **Reading** streams the file through lxml's ``iterparse`` (gzip-compressed or not) and keeps
 only the values: each ``<trace>`` is read when it ends and then removed from the tree (with
 everything before it), so memory holds the columns (as compact Arrow strings, built every
-:data:`CHUNK_EVENTS` events) and one trace's XML, never the whole tree. The result is the flat table pm4py's reader
-gives: one row per ``<event>`` inside a ``<trace>``, a column per top-level event attribute
-key, and the trace attributes as ``case:<key>`` columns, every value as the text of the file
-(dates are parsed later, with the other formats' timestamps). Before parsing, any
+:data:`CHUNK_EVENTS` events) and one trace's XML, never the whole tree. The result is the
+flat table pm4py's reader gives: one row per ``<event>`` inside a ``<trace>``, a column per
+top-level event attribute key, and the trace attributes as ``case:<key>`` columns, every value
+as the text of the file (dates are parsed later, with the other formats' timestamps). Before parsing, any
 ``<!DOCTYPE>`` (the only place entities can be declared: external entities, "billion laughs"
 bombs) is refused, and lxml runs without DTDs, entity resolution or network access. Malformed or
 truncated XML becomes a one-line :class:`LogError` with the line number lxml reports.
@@ -26,7 +26,7 @@ import gzip
 import re
 import zlib
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
 import numpy as np
 import pyarrow as pa

@@ -81,9 +81,11 @@ class Xlsx(LogFormat):
     def read(self, path: Path, shown: str, head: Head, pick: Pick) -> RawLog:
         import openpyxl
 
+        fh = open(path, "rb")  # noqa: SIM115 - a handle: openpyxl insists on .xlsx names
         try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+            fh.close()
             raise LogError(f"cannot read as an Excel workbook ({err}); fix: save it again from"
                            " Excel as .xlsx, or export it as CSV", path=shown) from None
         try:
@@ -117,6 +119,7 @@ class Xlsx(LogFormat):
                                path=shown)
         finally:
             wb.close()
+            fh.close()
         frame = pd.DataFrame({header[i]: _column(v) for i, v in columns.items()})
         if len(frame) == 0:
             raise LogError(f"sheet {ws.title!r} has a header but no rows; fix: export a log"
