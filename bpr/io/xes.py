@@ -6,10 +6,11 @@ everything before it), so memory holds the columns (as compact Arrow strings, bu
 :data:`CHUNK_EVENTS` events) and one trace's XML, never the whole tree. The result is the
 flat table pm4py's reader gives: one row per ``<event>`` inside a ``<trace>``, a column per
 top-level event attribute key, and the trace attributes as ``case:<key>`` columns, every value
-as the text of the file (dates are parsed later, with the other formats' timestamps). Before parsing, any
-``<!DOCTYPE>`` (the only place entities can be declared: external entities, "billion laughs"
-bombs) is refused, and lxml runs without DTDs, entity resolution or network access. Malformed or
-truncated XML becomes a one-line :class:`LogError` with the line number lxml reports.
+as the text of the file (dates are parsed later, with the other formats' timestamps). Before
+parsing, any ``<!DOCTYPE>`` (the only place entities can be declared: external entities,
+"billion laughs" bombs) is refused, and lxml runs without DTDs, entity resolution or network
+access. Malformed or truncated XML becomes a one-line :class:`LogError` with the line number
+lxml reports.
 
 **Writing** follows the IEEE 1849-2016 XES schema (``xes.version="2.0"``, a decimal as the
 schema requires; elements in no namespace, as the schema declares them): one ``<trace>`` per
