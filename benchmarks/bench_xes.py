@@ -2,7 +2,7 @@
 
 A real log (``event_logs/02_teleclaims.xes.gz``: lifecycle start/complete events, 5 attributes
 each, trace attributes) is scaled up by re-timing copies of its cases (:mod:`benchmarks.scale`)
-to about 250,000 and 2,500,000 events and written as plain XES with the original attributes.
+to at least 250,000 and 2,500,000 events and written as plain XES with the original attributes.
 Each reader then runs in a fresh process, which reports the seconds spent reading (imports
 excluded), events per second, and its peak resident memory above what it held before reading.
 
@@ -15,6 +15,7 @@ Run: ``python -m benchmarks.bench_xes`` (``--quick``: 250k events only).
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -64,12 +65,12 @@ print(rows, seconds, max(peak - before, 0), peak)
 
 
 def scaled_xes(target_events: int) -> tuple[Path, int]:
-    """The source log scaled to about ``target_events`` XES events, written once and kept."""
+    """The source log scaled to at least ``target_events`` XES events, written once and kept."""
     from bpr.io.xes import read_xes_table
 
     path = work_dir() / f"teleclaims_{target_events // 1000}k.xes"
     raw = read_xes_table(SOURCE, str(SOURCE), gzipped=True, head="<log>").to_pandas()
-    copies = max(1, round(target_events / len(raw)))
+    copies = max(1, math.ceil(target_events / len(raw)))
     if path.exists():
         return path, copies * len(raw)
     raw["time:timestamp"] = pd.to_datetime(raw["time:timestamp"], utc=True, format="ISO8601")

@@ -38,7 +38,7 @@ def arrivals_seen_by_pm4py(path: Path) -> np.ndarray:
                                     timestamp_key="time:timestamp",
                                     start_timestamp_key="start_timestamp")
     first = df.groupby("case:concept:name")["start_timestamp"].min().sort_values()
-    return np.diff(first.to_numpy().astype("datetime64[ns]").astype(np.int64)) / 1e9
+    return np.diff((first - first.iloc[0]).dt.total_seconds().to_numpy())
 
 
 def test_each_replication_file_has_the_model_rate(tmp_path: Path) -> None:

@@ -67,10 +67,10 @@ class Discovery:
 
 
 def _model_name(log: EventLog) -> str:
+    from bpr.io.formats import log_stem
+
     stem = Path(log.path).name if log.path and not log.path.startswith("<") else "process"
-    for suffix in (".gz", ".csv", ".xes", ".parquet"):
-        stem = stem.removesuffix(suffix)
-    return stem or "process"
+    return log_stem(stem) or "process"
 
 
 def _pool_calendar(frame: Frame, rows: np.ndarray, options: MiningOptions,

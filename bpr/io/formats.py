@@ -28,7 +28,6 @@ import pyarrow as pa
 
 from bpr.errors import LogError
 from bpr.io.columns import ColumnMap
-from bpr.io.eventlog import WRITE_NAMES
 
 Pick = Callable[[list[str]], ColumnMap]
 
@@ -57,10 +56,6 @@ class RawLog:
     cmap: ColumnMap
     row_label: Callable[[int], str]
     offsets: Counter[int] | None = None
-
-    @property
-    def n_rows(self) -> int:
-        return self.table.num_rows if isinstance(self.table, pa.Table) else len(self.table)
 
 
 class LogWriter:
@@ -96,6 +91,7 @@ class LogFormat:
     suffixes: ClassVar[tuple[str, ...]]
     gzip: ClassVar[bool] = False  # a gzip-compressed variant exists (``.csv.gz``)
     fallback: ClassVar[bool] = False  # sniffed after every other format (CSV: any text)
+    xes_names: ClassVar[bool] = False  # prefer XES attribute names when finding the columns
     description: ClassVar[str] = ""
 
     def sniff(self, head: Head) -> bool:
@@ -180,6 +176,13 @@ def by_suffix(path: Path) -> tuple[LogFormat, bool]:
     return best[1], best[2]
 
 
+def log_stem(name: str) -> str:
+    """``name`` without the longest log-file ending it has (``loan.csv.gz`` -> ``loan``)."""
+    lower = name.lower()
+    ends = [s for f in formats().values() for s in f.all_suffixes() if lower.endswith(s)]
+    return name[:len(name) - max(map(len, ends))] if ends else name
+
+
 def file_suffix(fmt: LogFormat, gzipped: bool) -> str:
     """The usual file ending of ``fmt`` (``.csv.gz`` when gzipped)."""
     return fmt.suffixes[0] + (".gz" if gzipped else "")
@@ -192,17 +195,6 @@ def sniff_format(head: Head) -> LogFormat | None:
         if fmt.sniff(head):
             return fmt
     return None
-
-
-def output_names(table: pa.Table) -> list[str]:
-    """The written names of a chunk's columns, in the written order (see module doc)."""
-    return [WRITE_NAMES[c] for c in WRITE_NAMES if c in table.column_names]
-
-
-def ordered(table: pa.Table) -> pa.Table:
-    """The chunk's known columns in the written order, renamed to the written names."""
-    cols = [c for c in WRITE_NAMES if c in table.column_names]
-    return table.select(cols).rename_columns([WRITE_NAMES[c] for c in cols])
 
 
 @contextlib.contextmanager

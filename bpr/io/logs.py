@@ -298,8 +298,7 @@ def _raw_source(source: LogSource, pick: Callable[[list[str], bool], ColumnMap]
     shown = os.fspath(source)
     path = Path(shown).expanduser()
     fmt, head = sniff(path, shown)
-    xes = fmt.name == "xes"
-    raw = fmt.read(path, shown, head, lambda columns: pick(columns, xes))
+    raw = fmt.read(path, shown, head, lambda columns: pick(columns, fmt.xes_names))
     return raw, shown
 
 

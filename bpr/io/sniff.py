@@ -48,8 +48,8 @@ def check_file(path: Path, shown: str) -> None:
         raise LogError(f"cannot open the file ({err.strerror}); fix: check the path and its"
                        " permissions", path=shown) from None
     if stat.S_ISDIR(info.st_mode):
-        raise LogError("is a folder, not an event log file; fix: give the path of a .csv, "
-                       ".xes or .parquet file inside it", path=shown)
+        raise LogError("is a folder, not an event log file; fix: give the path of a log file"
+                       f" inside it ({suffix_list()})", path=shown)
     if not stat.S_ISREG(info.st_mode):
         kind = ("a named pipe" if stat.S_ISFIFO(info.st_mode) else
                 "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
@@ -116,7 +116,7 @@ def sniff(path: Path, shown: str) -> tuple[LogFormat, Head]:
         raise LogError("the file holds only blank space; fix: export the event log again",
                        path=shown)
     fmt = sniff_format(head)
-    if fmt is not None and fmt.name != "csv":
+    if fmt is not None and not fmt.fallback:
         return fmt, head
     for magic, what in _NOT_LOGS:  # before the fallback: text that is really something else
         if raw.startswith(magic):

@@ -168,6 +168,7 @@ class Xes(LogFormat):
     name = "xes"
     suffixes = (".xes",)
     gzip = True
+    xes_names = True
     description = "XES (IEEE 1849-2016), also gzip-compressed"
 
     def sniff(self, head: Head) -> bool:
