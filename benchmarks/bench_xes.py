@@ -56,11 +56,11 @@ def rss() -> int:
         return int(fh.read().split()[1]) * resource.getpagesize()
 
 before = rss()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 rows = run()
-seconds = time.perf_counter() - t0
+seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(rows, seconds, max(peak - before, 0), peak)
+print(rows, seconds, cpu, max(peak - before, 0), peak)
 """
 
 
@@ -106,31 +106,34 @@ def scaled_xes(target_events: int) -> tuple[Path, int]:
     return path, len(df)
 
 
-def measure(reader: str, path: Path) -> tuple[int, float, int, int]:
+def measure(reader: str, path: Path) -> tuple[int, float, float, int, int]:
     out = subprocess.run([sys.executable, "-c", _CHILD, reader, str(path)], cwd=ROOT,
                          capture_output=True, text=True, check=True)
-    rows, seconds, grown, peak = out.stdout.split()[-4:]
-    return int(rows), float(seconds), int(grown), int(peak)
+    rows, seconds, cpu, grown, peak = out.stdout.split()[-5:]
+    return int(rows), float(seconds), float(cpu), int(grown), int(peak)
 
 
 def main(argv: list[str]) -> None:
     sizes = SIZES[:1] if "--quick" in argv else SIZES
+    print("events/s: XES events per second of wall-clock time (and per CPU second, which a busy"
+          " machine disturbs less); memory: peak resident memory added by the reading")
     print(f"{'events':>10}  {'reader':<13} {'rows':>10} {'seconds':>8} {'events/s':>10}"
-          f" {'memory MB':>10} {'peak MB':>8}  vs pm4py")
+          f" {'per CPU s':>10} {'memory MB':>10} {'B/event':>8}  vs pm4py")
     for size in sizes:
         path, events = scaled_xes(size)
-        results = {}
-        for reader in ("pm4py", "bpr xes", "bpr read_log"):
-            results[reader] = measure(reader, path)
+        results = {reader: measure(reader, path)
+                   for reader in ("pm4py", "bpr xes", "bpr read_log")}
         base_rate = events / results["pm4py"][1]
-        base_mem = results["pm4py"][2]
-        for reader, (rows, seconds, grown, peak) in results.items():
+        base_mem = results["pm4py"][3]
+        for reader, (rows, seconds, cpu, grown, _peak) in results.items():
             rate = events / seconds
             ratio = ("baseline" if reader == "pm4py" else
                      f"{rate / base_rate:4.1f}x faster, {grown / max(base_mem, 1):5.1%} memory")
             print(f"{events:>10,}  {reader:<13} {rows:>10,} {seconds:>8.2f} {rate:>10,.0f}"
-                  f" {grown / 1e6:>10,.0f} {peak / 1e6:>8,.0f}  {ratio}", flush=True)
-        print(f"{'':>10}  (file: {path.stat().st_size / 1e6:,.0f} MB of XML)")
+                  f" {events / cpu:>10,.0f} {grown / 1e6:>10,.0f} {grown / events:>8,.0f}"
+                  f"  {ratio}", flush=True)
+        print(f"{'':>10}  (file: {path.stat().st_size / 1e6:,.0f} MB of XML,"
+              f" {path.stat().st_size / events:,.0f} B/event)")
 
 
 if __name__ == "__main__":
