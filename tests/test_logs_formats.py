@@ -40,6 +40,17 @@ def test_every_format_sniffs_its_own_files_only(loan, tmp_path: Path) -> None:
             odd.unlink()
 
 
+def test_the_registry_is_complete_whatever_is_imported_first(event_logs: Path) -> None:
+    import subprocess
+    import sys
+
+    # importing one format module first (it registers itself) must not hide the others
+    code = ("import bpr.io.xes, bpr\n"
+            f"print(bpr.read_log({str(event_logs / 'PurchasingExample.csv.gz')!r}).n_events)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "9119", out.stderr
+
+
 def test_names_come_from_the_registry() -> None:
     names = F.format_names()
     assert set(names) >= {"csv", "csv.gz", "xes", "xes.gz", "parquet", "xlsx"}

@@ -11,6 +11,8 @@ import sys
 import warnings
 from pathlib import Path
 
+import pytest
+
 from bpr.io.quiet import import_pm4py, silenced
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,6 +94,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_users_progress_bars_print_during_and_after_a_bpr_call(event_logs: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TQDM_")}
     out = subprocess.run([sys.executable, "-c", _USER_BARS,
@@ -101,6 +104,7 @@ def test_users_progress_bars_print_during_and_after_a_bpr_call(event_logs: Path)
     assert out.stdout.strip() == "ok"
 
 
+@pytest.mark.slow
 def test_no_pm4py_banner_or_bar_in_cli_output(event_logs: Path, tmp_path: Path) -> None:
     bpr = Path(sys.executable).with_name("bpr")
     out = subprocess.run([str(bpr), "mine", str(event_logs / "03_repairExample.xes.gz"),

@@ -42,6 +42,7 @@ def test_the_schema_has_teeth(schema: etree.XMLSchema, tmp_path: Path) -> None:
     assert not schema.validate(etree.parse(str(odd)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["LoanApp_simplified_train.csv.gz", "03_repairExample.xes.gz"])
 def test_write_log_xes_is_valid_and_pm4py_reads_it(schema: etree.XMLSchema, event_logs: Path,
                                                    tmp_path: Path, name: str) -> None:

@@ -112,6 +112,7 @@ class LogFormat:
 
 # name -> format, in registration order (sniffing tries the fallback formats last)
 FORMATS: dict[str, LogFormat] = {}
+_LOADED: list[bool] = []
 
 
 def register(cls: type[LogFormat]) -> type[LogFormat]:
@@ -126,9 +127,10 @@ def _load() -> None:
 
 
 def formats() -> dict[str, LogFormat]:
-    """Every registered format by name."""
-    if not FORMATS:
+    """Every registered format by name (the built-in ones are imported on first use)."""
+    if not _LOADED:
         _load()
+        _LOADED.append(True)
     return FORMATS
 
 
