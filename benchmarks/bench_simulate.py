@@ -71,10 +71,10 @@ def child_simulate(key: str, cases: int) -> dict:
         t0 = time.perf_counter()
         c0 = time.process_time()
         result = simulate(model, cases=cases, seed=1, replications=1,
-                          log_path=Path(tmp) / "simulated_log.csv")
+                          log_path=Path(tmp) / "simulated_logs")
         wall = time.perf_counter() - t0
         cpu = time.process_time() - c0
-        log_mb = (Path(tmp) / "simulated_log.csv").stat().st_size / 1e6
+        log_mb = (Path(tmp) / "simulated_logs" / "replication-0.csv").stat().st_size / 1e6
     rep = result.replications[0]
     events = sum(rep.activity_count.values())
     return {"model": model.name, "origin": origin, "cases": cases, "wall_s": wall, "cpu_s": cpu,

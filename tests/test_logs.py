@@ -12,6 +12,7 @@ import pytest
 
 from bpr.errors import LogError
 from bpr.io.eventlog import EventLog
+from bpr.io.formats import formats
 from bpr.io.logs import read_log, write_log
 from bpr.io.quiet import import_pm4py, silenced
 
@@ -28,6 +29,8 @@ REAL_LOGS = {
     "03_repairExample.xes.gz": (1104, 7733, 8, 13, "+01:00", True),
     "08_receipt.xes.gz": (1434, 8577, 27, 48, "+01:00", True),
     "running-example.xes": (6, 42, 8, 6, "+01:00", True),
+    # 46,138 XES events: 21,313 start/complete pairs + 3,512 completes without a start
+    "02_teleclaims.xes.gz": (3512, 24825, 11, 4, "+01:00", True),
 }
 
 
@@ -121,7 +124,8 @@ def test_csv_lifecycle_column_reads_like_xes(logs: dict[str, EventLog], event_lo
     assert log.timezone == "+01:00"
 
 
-FORMATS = [".csv", ".csv.gz", ".parquet", ".xes", ".xes.gz"]
+# every file ending of every registered format: .csv .csv.gz .parquet .xes .xes.gz .xlsx ...
+FORMATS = [s for f in formats().values() for s in f.all_suffixes()]
 
 
 @pytest.mark.parametrize("ext", FORMATS)
@@ -248,7 +252,9 @@ def test_non_iso_timestamps_are_guessed_with_a_warning(tmp_path: Path) -> None:
     path.write_text("case_id,activity,end_time\n1,A,03/04/2024 09:00\n1,B,03/04/2024 17:30\n")
     log = read_log(path)
     assert log.df["end_time"].tolist() == [ts("2024-03-04T09:00"), ts("2024-03-04T17:30")]
-    assert any("not ISO 8601" in w and "day/month" in w for w in log.warnings)
+    assert any("not ISO 8601" in w and "--date-format" in w for w in log.warnings)
+    assert any("day/month order the data cannot tell" in w and "--dayfirst" in w
+               for w in log.warnings)
 
 
 def test_parquet_native_types(tmp_path: Path) -> None:

@@ -70,12 +70,15 @@ def test_same_seed_same_bytes_and_workers_do_not_matter(model_file, tmp_path):
                     "--replications", "3", "--seed", "7", "--workers", workers, "--quiet")
         assert r.exit_code == 0, r.output
         outs.append(out)
-    for f in ("kpis.json", "simulated_log.csv"):
+    logs = [f"simulated_logs/replication-{r}.csv" for r in range(3)]
+    for f in ("kpis.json", *logs):
         first = (outs[0] / f).read_bytes()
         assert first == (outs[1] / f).read_bytes()
         assert first == (outs[2] / f).read_bytes()
     assert sorted(p.name for p in outs[0].iterdir()) == [".bpr-output.json", "kpis.json",
-                                                          "simulated_log.csv"]
+                                                          "simulated_logs"]
+    assert sorted(p.name for p in (outs[0] / "simulated_logs").iterdir()) == [
+        "replication-0.csv", "replication-1.csv", "replication-2.csv"]
     other = tmp_path / "d"
     run_cli("simulate", str(model_file), "-o", str(other), "--cases", "300",
             "--replications", "3", "--seed", "8", "--quiet")
@@ -105,6 +108,7 @@ def test_kpis_json_shape_and_units(model_file, tmp_path):
 
 
 def test_log_is_read_back_by_pm4py_in_every_format(model_file, tmp_path):
+    from bpr.io.eventlog import WRITE_NAMES
     from bpr.io.quiet import import_pm4py, silenced
 
     pm4py = import_pm4py()
@@ -114,49 +118,66 @@ def test_log_is_read_back_by_pm4py_in_every_format(model_file, tmp_path):
         r = run_cli("simulate", str(model_file), "-o", str(out), "--cases", "40",
                     "--replications", "2", "--log-format", fmt, "--quiet")
         assert r.exit_code == 0, r.output
-        path = out / f"simulated_log.{fmt}"
-        with silenced():
-            if fmt == "csv":
-                df = pm4py.format_dataframe(pd.read_csv(path), case_id="case:concept:name",
-                                            activity_key="concept:name",
-                                            timestamp_key="time:timestamp",
-                                            start_timestamp_key="start_timestamp")
-            elif fmt == "xes":
-                df = pm4py.read_xes(str(path))
-            else:
-                df = pd.read_parquet(path)
-            dfg, _, _ = pm4py.discover_dfg(df)
-        assert dfg, fmt
-        frames[fmt] = df
+        parts = []
+        for rep in (0, 1):
+            path = out / "simulated_logs" / f"replication-{rep}.{fmt}"
+            with silenced():
+                if fmt == "csv":
+                    df = pm4py.format_dataframe(pd.read_csv(path), case_id="case:concept:name",
+                                                activity_key="concept:name",
+                                                timestamp_key="time:timestamp",
+                                                start_timestamp_key="start_timestamp")
+                elif fmt == "xes":
+                    df = pm4py.read_xes(str(path))
+                else:
+                    df = pd.read_parquet(path)
+                dfg, _, _ = pm4py.discover_dfg(df)
+            assert dfg, fmt
+            assert df["case:concept:name"].nunique() == 40
+            assert set(df["case:concept:name"].str.split("-").str[0]) == {str(rep)}
+            parts.append(df)
+        frames[fmt] = pd.concat(parts, ignore_index=True)
     csv, xes, pq = frames["csv"], frames["xes"], frames["parquet"]
     assert len(csv) == len(xes) == len(pq)
-    assert csv["case:concept:name"].nunique() == 80  # case ids unique across replications
-    assert set(csv["replication"]) == {0, 1}
+    # one column set for every format, the same as write_log's
+    assert list(pd.read_csv(tmp_path / "csv" / "simulated_logs" / "replication-0.csv").columns
+                ) == list(WRITE_NAMES.values())
+    assert list(pq.columns) == list(WRITE_NAMES.values())
     assert (pd.to_datetime(csv["time:timestamp"]) >= pd.to_datetime(csv["start_timestamp"])).all()
+    assert (pd.to_datetime(csv["enabled_timestamp"]) <= pd.to_datetime(csv["start_timestamp"])
+            ).all()
     assert set(csv["org:resource"].dropna()) <= {"Ann", "Bob", "Officer-1"}
-    assert (tmp_path / "csv" / "simulated_log.csv").read_text().splitlines()[1].count(
-        "+02:00") == 2
+    assert (tmp_path / "csv" / "simulated_logs" / "replication-0.csv").read_text(
+        ).splitlines()[1].count("+02:00") == 3
     # the three formats hold the same instants
     t_csv = pd.to_datetime(csv["time:timestamp"], utc=True).sort_values().to_numpy()
     t_pq = pd.to_datetime(pq["time:timestamp"], utc=True).sort_values().to_numpy()
-    assert (t_csv == t_pq).all()
+    t_xes = pd.to_datetime(xes["time:timestamp"], utc=True).sort_values().to_numpy()
+    assert (t_csv == t_pq).all() and (t_csv == t_xes).all()
 
 
 def test_simulate_log_matches_the_written_log(model_file, tmp_path):
+    from bpr.io.logs import read_log
     from bpr.model.files import load_model
 
     model = load_model(model_file)
     log = simulate_log(model, cases=50, seed=9)
-    simulate(model, cases=50, seed=9, log_path=tmp_path / "l.csv", replications=1)
-    csv = pd.read_csv(tmp_path / "l.csv")
+    simulate(model, cases=50, seed=9, log_path=tmp_path / "logs", replications=1)
+    csv = pd.read_csv(tmp_path / "logs" / "replication-0.csv")
     assert list(log.df.case_id) == list(csv["case:concept:name"])
     assert list(log.df.activity) == list(csv["concept:name"])
     assert (log.df.end_time == pd.to_datetime(csv["time:timestamp"], utc=True)).all()
     assert str(log.df.start_time.dt.tz) == "UTC"
     assert (log.df.enabled_time <= log.df.start_time).all()
     assert log.n_cases == 50
-    cost = log.df.fixed_cost + log.df.resource_cost
-    assert cost.to_numpy() == pytest.approx(csv["cost"].to_numpy())
+    assert log.df.fixed_cost.to_numpy() == pytest.approx(csv["fixed_cost"].to_numpy())
+    assert log.df.resource_cost.to_numpy() == pytest.approx(csv["resource_cost"].to_numpy())
+    back = read_log(tmp_path / "logs" / "replication-0.csv")
+    key = ["case_id", "activity", "start_time"]  # read_log sorts cases by first appearance
+    a = back.df.sort_values(key).reset_index(drop=True)
+    b = log.df.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    assert back.timezone == log.timezone == "+02:00"
 
 
 def test_common_random_numbers_only_the_changed_activity_differs(model_file):
@@ -244,7 +265,7 @@ def test_library_rejects_bad_settings():
 
     m = loads(MODEL)
     for kwargs in ({"cases": 0}, {"days": 0}, {"replications": 0}, {"cases": 5, "days": 1},
-                   {"log_format": "xlsx"}, {"start": "yesterday"}):
+                   {"log_format": "docx"}, {"start": "yesterday"}):
         with pytest.raises(SimulationError):
             simulate(m, **kwargs)
     from bpr.errors import ModelError

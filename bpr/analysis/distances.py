@@ -41,6 +41,7 @@ import pandas as pd
 
 from bpr.errors import LogError
 from bpr.io.eventlog import ACTIVITY, CASE, END, START, EventLog
+from bpr.io.logs import LogSource, read_log
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_DAY = 24 * NS_PER_HOUR
@@ -108,11 +109,12 @@ class PreparedLog:
         return np.maximum.reduceat(self.end_ns, self.case_bounds[:-1])
 
 
-LogLike = EventLog | pd.DataFrame | PreparedLog
+LogLike = EventLog | pd.DataFrame | PreparedLog | LogSource
 
 
 def prepare(log: LogLike) -> PreparedLog:
-    """Reduce a log (an :class:`EventLog` or a DataFrame with its columns) for fast comparison."""
+    """Reduce a log for fast comparison: an :class:`EventLog`, a DataFrame with its columns, or
+    anything :func:`bpr.io.logs.read_log` reads (a file, a pm4py DataFrame or EventLog)."""
     if isinstance(log, PreparedLog):
         return log
     df = _frame(log)
@@ -221,12 +223,12 @@ def cycle_time_distance(original: LogLike, simulated: LogLike) -> float:
 
 # ---------------------------------------------------------------------------------------------
 
-def _frame(log: EventLog | pd.DataFrame) -> pd.DataFrame:
-    df = log.df if isinstance(log, EventLog) else log
-    missing = [c for c in (CASE, ACTIVITY, START, END) if c not in df.columns]
-    if missing:
-        raise LogError(f"log lacks the column(s) {', '.join(missing)} needed to compare logs",
-                       path=getattr(log, "path", None))
+def _frame(log: LogSource) -> pd.DataFrame:
+    """The log's frame with bpr's columns (a DataFrame that has them is used as it is)."""
+    if isinstance(log, pd.DataFrame) and {CASE, ACTIVITY, START, END} <= set(log.columns):
+        df = log
+    else:
+        df = read_log(log).df
     if df.empty:
         raise LogError("cannot compare an empty log; it has no events",
                        path=getattr(log, "path", None))
@@ -241,7 +243,7 @@ def _ns(times: pd.Series) -> np.ndarray:
 
 def _ngram_keys(log: PreparedLog, lookup: pd.Index, n: int) -> np.ndarray:
     """One int64 key per n-gram of each case (0 is the padding symbol)."""
-    codes = lookup.get_indexer(log.activities).astype(np.int64) + 1
+    codes = lookup.get_indexer(pd.Index(log.activities)).astype(np.int64) + 1
     base = len(lookup) + 1
     if base ** n >= 2 ** 62:
         raise ValueError(f"too many distinct activities ({len(lookup)}) for {n}-gram keys")

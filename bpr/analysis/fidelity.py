@@ -29,6 +29,7 @@ from bpr.analysis.distances import METRICS, LogDistances, PreparedLog, log_dista
 from bpr.analysis.split import split_log
 from bpr.errors import LogError, SimulationError
 from bpr.io.eventlog import ENABLED, START, EventLog
+from bpr.io.logs import LogSource, read_log
 from bpr.progress import ProgressFn
 from bpr.sim.settings import RunSettings, resolve
 
@@ -116,11 +117,12 @@ def _run_replication(job: _Job) -> tuple[LogDistances, LogProfile]:
     return log_distances(job.test, df), profile_log(df, use_enabled=job.use_enabled)
 
 
-def validate(model: Any, test_log: EventLog, *, settings: RunSettings | None = None,
+def validate(model: Any, test_log: LogSource, *, settings: RunSettings | None = None,
              replications: int | None = None, seed: int | None = None,
              workers: int | None = None, progress: ProgressFn | None = None) -> FidelityReport:
     """Simulate ``model`` against ``test_log`` and report the distances.
 
+    ``test_log``: an EventLog, a log file, a DataFrame or a pm4py EventLog (see ``read_log``).
     ``settings`` (:class:`~bpr.sim.settings.RunSettings`; the keyword values that are not None
     replace its fields): ``replications`` (default 10), ``seed``, ``workers`` (> 1 runs
     replications in parallel processes; the numbers do not depend on it). Each replication
@@ -130,6 +132,7 @@ def validate(model: Any, test_log: EventLog, *, settings: RunSettings | None = N
     """
     from bpr.sim.parallel import map_ordered
 
+    test_log = read_log(test_log)
     run = resolve(settings, replications=replications, seed=seed, workers=workers)
     run.refuse(("cases", "days", "warmup_cases", "start"),
                "validation simulates as many cases as the test log has, from its first start")

@@ -13,15 +13,18 @@ import pandas as pd
 
 from bpr.errors import LogError
 from bpr.io.eventlog import CASE, END, START, EventLog
+from bpr.io.logs import LogSource, read_log
 
 
-def split_log(log: EventLog, test_fraction: float = 0.2) -> tuple[EventLog, EventLog]:
+def split_log(log: LogSource, test_fraction: float = 0.2) -> tuple[EventLog, EventLog]:
     """Split ``log`` in time into ``(train, test)``; the cases cut by the boundary are dropped.
 
+    ``log``: an EventLog, a log file, a DataFrame or a pm4py EventLog (see ``read_log``).
     ``test_fraction`` is the share of *events* (ordered by end time, ties by start time, then by
     row order) that fall after the boundary, in (0, 1). Both parts keep the log's columns, row
     order, path and timezone.
     """
+    log = read_log(log)
     if not isinstance(test_fraction, int | float) or not 0.0 < float(test_fraction) < 1.0:
         raise LogError(f"test fraction must be between 0 and 1 (exclusive), got {test_fraction!r};"
                        f" use e.g. 0.2 for the last 20% of events", path=log.path)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, run_options
+from bpr.cli.options import echo_json, json_option, log_reading_options, quiet_option, run_options
 
 if TYPE_CHECKING:
     from bpr.sim.settings import RunSettings
@@ -19,8 +19,10 @@ if TYPE_CHECKING:
               help="Share of events (the latest, by end time) that form the test log.")
 @click.option("--output", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for train.csv and test.csv.")
+@log_reading_options
 @quiet_option
-def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
+def split(log: str, test_fraction: float, out_dir: str, reading: dict[str, Any],
+          quiet: bool) -> None:
     """Split LOG in time into DIR/train.csv and DIR/test.csv.
 
     The last --test share of events (ordered by end time) forms the test log; cases cut by the
@@ -34,7 +36,7 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
     expect(log, "log")
     out = Path(out_dir)
     with output_folder(out_dir, command="split") as tmp:
-        full = read_log(log)
+        full = read_log(log, **reading)
         train, test = split_log(full, test_fraction)
         write_log(train, tmp / "train.csv")
         write_log(test, tmp / "test.csv")
@@ -56,10 +58,11 @@ def split(log: str, test_fraction: float, out_dir: str, quiet: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the result as JSON to this file (e.g. WHATIF_OUT/fidelity.json, "
                    "which bpr report picks up).")
+@log_reading_options
 @json_option
 @quiet_option
 def validate(model_path: str, test_log: str, settings: RunSettings, output: str | None,
-             as_json: bool, quiet: bool) -> None:
+             reading: dict[str, Any], as_json: bool, quiet: bool) -> None:
     """Simulate MODEL as many cases as TEST_LOG has and measure how close it comes.
 
     Prints the literature's five distances (mean and std over the replications) and a
@@ -78,7 +81,7 @@ def validate(model_path: str, test_log: str, settings: RunSettings, output: str 
     expect(model_path, "model")
     expect(test_log, "log", role="TEST_LOG")
     model = load_model(model_path)
-    log = read_log(test_log)
+    log = read_log(test_log, **reading)
     with output_files(output) as (tmp,):
         with Progress("validating", quiet=quiet or as_json) as bar:
             report = run_validate(model, log, settings=settings, progress=bar.update)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from bpr.cli.options import echo_json, json_option, quiet_option, run_options, warn
+from bpr.cli.options import (
+    echo_json,
+    json_option,
+    log_reading_options,
+    quiet_option,
+    run_options,
+    warn,
+)
 from bpr.discovery.options import ALGORITHMS, MiningOptions
 from bpr.progress import Progress, fill
 
@@ -34,14 +41,7 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
 @click.option("--costs", "costs", type=click.Path(dir_okay=False), default=None,
               help="Costs YAML: {currency: USD, pools: {P: {hourly_rate: 25}}, "
                    "activities: {A: {fixed_cost: 1.5}}}.")
-@click.option("--case", default=None, help="Column holding the case id.")
-@click.option("--activity", default=None, help="Column holding the activity name.")
-@click.option("--start", default=None, help="Column holding the start time.")
-@click.option("--end", default=None, help="Column holding the end (completion) time.")
-@click.option("--resource", default=None, help="Column holding the resource.")
-@click.option("--role", default=None, help="Column holding the resource's role.")
-@click.option("--strict", is_flag=True,
-              help="Reject the log instead of dropping rows with end before start.")
+@log_reading_options
 @click.option("--calibrate", is_flag=True,
               help="Choose the discovery options that best reproduce a held-out part of the "
                    "log (the latest 20% of events), then mine the whole log with them.")
@@ -53,10 +53,8 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s|)")
 @json_option
 @quiet_option
 def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
-         costs: str | None, case: str | None, activity: str | None, start: str | None,
-         end: str | None, resource: str | None, role: str | None, strict: bool,
-         calibrate: bool, budget: str | None, settings: RunSettings, as_json: bool,
-         quiet: bool) -> None:
+         costs: str | None, reading: dict[str, Any], calibrate: bool, budget: str | None,
+         settings: RunSettings, as_json: bool, quiet: bool) -> None:
     """Mine LOG into a process model (control flow, durations, pools, calendars, arrivals).
 
     Writes the model to --output (nothing is written on error) and prints a summary: cases,
@@ -85,9 +83,7 @@ def mine(log: str, output: str, png: str | None, algorithm: str, noise: float,
     calibration = None
     with output_files(output, png) as (model_tmp, png_tmp):
         with Progress("Reading", quiet=quiet) as bar:
-            event_log = read_log(log, case=case, activity=activity, start=start, end=end,
-                                 resource=resource, role=role, strict=strict,
-                                 progress=bar.update)
+            event_log = read_log(log, **reading, progress=bar.update)
         if calibrate:
             from bpr.analysis.calibrate import calibrate as run_calibration
 

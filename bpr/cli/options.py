@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from bpr.io.lifecycle import MODES as LIFECYCLE_MODES
 from bpr.sim.settings import DEFAULT_CASES, DEFAULT_REPLICATIONS, DEFAULT_SEED, SettingsError
 
 
@@ -129,3 +130,48 @@ def warn(message: str) -> None:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+# The options of every command that reads an event log, gathered into one ``reading`` dict of
+# keyword arguments for :func:`bpr.io.logs.read_log`.
+_READING: list[tuple[str, Callable[[Callable[..., Any]], Callable[..., Any]]]] = [
+    ("case", click.option("--case", default=None, help="Column holding the case id.")),
+    ("activity", click.option("--activity", default=None,
+                              help="Column holding the activity name.")),
+    ("start", click.option("--start", default=None, help="Column holding the start time.")),
+    ("end", click.option("--end", default=None,
+                         help="Column holding the end (completion) time.")),
+    ("resource", click.option("--resource", default=None,
+                              help="Column holding the resource.")),
+    ("role", click.option("--role", default=None, help="Column holding the resource's role.")),
+    ("date_format", click.option(
+        "--date-format", default=None, metavar="FORMAT",
+        help="How text timestamps are written, e.g. '%d.%m.%Y %H:%M' [default: ISO 8601, "
+             "else guessed].")),
+    ("dayfirst", click.option(
+        "--dayfirst/--monthfirst", default=None,
+        help="Read dates such as 05.03.2024 day-first or month-first [default: decided from "
+             "the data: a value above 12 in the first field means day-first].")),
+    ("lifecycle", click.option(
+        "--lifecycle", type=click.Choice(list(LIFECYCLE_MODES)), default="auto",
+        show_default=True,
+        help="A lifecycle column: pair start/complete events, ignore it (every row is an "
+             "event), or fold its value into the activity name ('Review (In Progress)').")),
+    ("strict", click.option("--strict", is_flag=True,
+                            help="Reject the log instead of dropping rows with missing values "
+                                 "or end before start.")),
+]
+
+
+def log_reading_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the log-reading options to a command; it receives them as ``reading`` (a dict of
+    keyword arguments for ``read_log``)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["reading"] = {name: kwargs.pop(name) for name, _ in _READING}
+        return command(*args, **kwargs)
+
+    for _, option in reversed(_READING):
+        wrapper = option(wrapper)
+    return wrapper

@@ -13,6 +13,7 @@ from bpr.sim.results import NO_INTERVAL
 
 if TYPE_CHECKING:
     from bpr.sim.settings import RunSettings
+from bpr.io.formats import format_names
 
 
 def _fmt(value: float) -> str:
@@ -54,18 +55,19 @@ def kpi_table(kpis: dict[str, Any]) -> str:
 @click.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Folder for simulated_log.<format> and kpis.json.")
+              help="Folder for kpis.json and simulated_logs/ (one log per replication).")
 @run_options("cases", "days", "warmup_cases", "start", "replications", "seed", "workers",
              "scheduler")
-@click.option("--log-format", type=click.Choice(["csv", "xes", "parquet"]), default="csv",
-              show_default=True, help="Format of the simulated log.")
+@click.option("--log-format", type=click.Choice(format_names()), default="csv",
+              show_default=True, help="Format of the simulated logs.")
 @json_option
 @quiet_option
 def simulate(model_path: str, outdir: str, settings: RunSettings, log_format: str,
              as_json: bool, quiet: bool) -> None:
-    """Simulate MODEL (a processes/*.yaml file) and write OUTDIR/simulated_log.csv and
-    OUTDIR/kpis.json: cycle, waiting and processing time, throughput, WIP, utilisation, cost and
-    labour hours, each with a 95% confidence interval across replications."""
+    """Simulate MODEL (a processes/*.yaml file) and write OUTDIR/kpis.json (cycle, waiting and
+    processing time, throughput, WIP, utilisation, cost and labour hours, each with a 95%
+    confidence interval across replications) and OUTDIR/simulated_logs/replication-<r>.csv, one
+    log per replication on its own time axis."""
     from bpr.cli.kinds import expect
     from bpr.cli.output import output_folder
     from bpr.io.atomic import write_text
@@ -76,7 +78,7 @@ def simulate(model_path: str, outdir: str, settings: RunSettings, log_format: st
     expect(model_path, "model")
     model = load_model(model_path)
     out = Path(outdir)
-    log_name = f"simulated_log.{log_format}"
+    log_name = "simulated_logs"
     with output_folder(outdir, command="simulate") as tmp:
         with Progress("simulating", quiet=quiet) as bar:
             result = run(model, settings=settings, log_path=tmp / log_name,
@@ -90,5 +92,6 @@ def simulate(model_path: str, outdir: str, settings: RunSettings, log_format: st
     elif not quiet:
         n = sum(r.cases_completed for r in result.replications)
         click.echo(f"{model.name}: {len(result.replications)} replication(s), {n} counted "
-                   f"cases; wrote {out / log_name} and {out / 'kpis.json'}")
+                   f"cases; wrote {out / 'kpis.json'} and {out / log_name}/ (one log per "
+                   f"replication)")
         click.echo(kpi_table(data["kpis"]))

@@ -31,6 +31,7 @@ from bpr.discovery.options import MiningOptions
 from bpr.discovery.resources import PoolAssignment, discover_pools
 from bpr.errors import LogError
 from bpr.io.eventlog import RESOURCE, EventLog
+from bpr.io.logs import LogSource, read_log
 from bpr.model.calendar import Calendar
 from bpr.model.check import check
 from bpr.model.process import (
@@ -66,10 +67,10 @@ class Discovery:
 
 
 def _model_name(log: EventLog) -> str:
+    from bpr.io.formats import log_stem
+
     stem = Path(log.path).name if log.path and not log.path.startswith("<") else "process"
-    for suffix in (".gz", ".csv", ".xes", ".parquet"):
-        stem = stem.removesuffix(suffix)
-    return stem or "process"
+    return log_stem(stem) or "process"
 
 
 def _pool_calendar(frame: Frame, rows: np.ndarray, options: MiningOptions,
@@ -109,10 +110,12 @@ def recent_variants(frame: Frame, share: float) -> Counter:
     return Counter({v: int(c) for v, c in zip(frame.variant_list, counts, strict=True) if c})
 
 
-def discover(log: EventLog, options: MiningOptions | None = None, *,
+def discover(log: LogSource, options: MiningOptions | None = None, *,
              costs: str | os.PathLike[str] | CostData | None = None,
              name: str | None = None, progress: ProgressFn | None = None) -> Discovery:
-    """Mine ``log`` into a model (see the module doc and :class:`MiningOptions`)."""
+    """Mine ``log`` (an EventLog, a log file, a DataFrame or a pm4py EventLog: see
+    :func:`bpr.io.logs.read_log`) into a model (see the module doc and :class:`MiningOptions`)."""
+    log = read_log(log)
     opts = options or MiningOptions()
     if log.n_events == 0:
         raise LogError("the log has no events; nothing to mine", path=log.path)
@@ -253,7 +256,7 @@ def discover(log: EventLog, options: MiningOptions | None = None, *,
                      seconds_per_step=timings, dropped_activities=flow.dropped_activities)
 
 
-def mine(log: EventLog, *, algorithm: str = "inductive", noise_threshold: float = 0.1,
+def mine(log: LogSource, *, algorithm: str = "inductive", noise_threshold: float = 0.1,
          costs: str | os.PathLike[str] | CostData | None = None,
          options: MiningOptions | None = None, name: str | None = None,
          progress: ProgressFn | None = None) -> ProcessModel:

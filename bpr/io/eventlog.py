@@ -15,6 +15,8 @@ fixed_cost      float (only if the log has cost columns), currency per instance
 resource_cost   float (only if the log has cost columns), currency per instance
 ==============  ==========================================================================
 
+Logs bpr writes hold the same columns under the names of :data:`WRITE_NAMES`.
+
 Rows are sorted by ``case_id`` (in order of first appearance), ``start_time``, ``end_time``.
 ``timezone`` is the log's dominant UTC offset (e.g. ``"+02:00"``), used for calendars.
 """
@@ -34,6 +36,19 @@ ROLE = "role"
 ENABLED = "enabled_time"
 FIXED_COST = "fixed_cost"
 RESOURCE_COST = "resource_cost"
+
+COLUMNS = (CASE, ACTIVITY, RESOURCE, ROLE, START, END, ENABLED, FIXED_COST, RESOURCE_COST)
+TIMES = (START, END, ENABLED)
+TEXTS = (CASE, ACTIVITY, RESOURCE, ROLE)
+COSTS = (FIXED_COST, RESOURCE_COST)
+
+# The names under which every log bpr writes (write_log and the simulator) holds its columns,
+# in this order: XES attribute names where XES has one, pm4py's names for the interval times.
+WRITE_NAMES: dict[str, str] = {
+    CASE: "case:concept:name", ACTIVITY: "concept:name", RESOURCE: "org:resource",
+    ROLE: "org:role", START: "start_timestamp", END: "time:timestamp",
+    ENABLED: "enabled_timestamp", FIXED_COST: "fixed_cost", RESOURCE_COST: "resource_cost",
+}
 
 
 @dataclass
@@ -56,7 +71,7 @@ class EventLog:
 
     @property
     def has_roles(self) -> bool:
-        return ROLE in self.df.columns and self.df[ROLE].notna().any()
+        return ROLE in self.df.columns and bool(self.df[ROLE].notna().any())
 
     @property
     def has_costs(self) -> bool:

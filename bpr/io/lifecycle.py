@@ -29,6 +29,20 @@ import pandas as pd
 START_WORDS = frozenset({"start"})
 COMPLETE_WORDS = frozenset({"complete", "completed", "end", "finish", "finished", "done",
                             "unknown", ""})
+# The other transitions of the XES standard lifecycle model (IEEE 1849-2016, lifecycle extension).
+OTHER_TRANSITIONS = frozenset({
+    "schedule", "assign", "reassign", "suspend", "resume", "autoskip", "manualskip",
+    "abort_activity", "ate_abort", "withdraw", "abort_case", "pi_abort"})
+TRANSITIONS = START_WORDS | COMPLETE_WORDS | OTHER_TRANSITIONS
+
+# --lifecycle: what to do with a lifecycle column.
+MODES: dict[str, str] = {
+    "auto": "pair start/complete events when there are starts, else keep the completions;"
+            " refuse values that are not lifecycle transitions",
+    "pair": "pair start/complete events into activity instances",
+    "ignore": "every row is one event; the lifecycle column is not used",
+    "fold": "the value becomes part of the activity name ('Review (In Progress)')",
+}
 
 
 @dataclass(frozen=True)
@@ -106,3 +120,77 @@ def estimate_starts(df: pd.DataFrame) -> pd.Series:
         later = free.notna() & (free > est)
         est = est.where(~later, free)
     return est.reindex(df.index)
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def _values(words: pd.Series, limit: int = 4) -> str:
+    counts = words.value_counts()
+    shown = ", ".join(f"{k!r} ({_fmt(int(v))})" for k, v in counts.head(limit).items())
+    return shown + (f" and {len(counts) - limit:,} more" if len(counts) > limit else "")
+
+
+def apply_lifecycle(df: pd.DataFrame, mode: str, *, column: str, shown: str
+                    ) -> tuple[pd.DataFrame, list[str]]:
+    """Turn a log frame with a ``lifecycle`` column into activity instances (see :data:`MODES`).
+
+    ``df`` has ``case_id``, ``activity``, ``end_time`` (the event time), ``row``, maybe
+    ``start_time``, and ``lifecycle``. Returns the frame without ``lifecycle`` and the notes
+    (one line each) about what was dropped or changed.
+    """
+    from bpr.errors import LogError
+
+    if mode not in MODES:
+        from bpr.text import did_you_mean
+
+        raise LogError(f"--lifecycle {mode!r} is unknown; fix: use one of {', '.join(MODES)}"
+                       f"{did_you_mean(mode, list(MODES))}", path=shown)
+    lc = df["lifecycle"]
+    if mode == "ignore":
+        return df.drop(columns=["lifecycle"]), []
+    if mode == "fold":
+        text = lc.astype(object).where(lc.isna(), lc.astype(str).str.strip())
+        act = df["activity"].where(text.isna() | (text == ""),
+                                   df["activity"].astype(str) + " (" + text.astype(str) + ")")
+        return df.assign(activity=act).drop(columns=["lifecycle"]), [
+            f"Folded the lifecycle column {column!r} into the activity names"
+            " ('activity (value)'); every row is one event"]
+    word = lc.fillna("").astype(str).str.strip().str.lower()
+    unknown = ~word.isin(TRANSITIONS)
+    if mode == "auto" and unknown.any():
+        raise LogError(f"column {column!r} holds values that are not lifecycle transitions:"
+                       f" {_values(lc[unknown.to_numpy()].astype(str).str.strip())}; fix:"
+                       " --lifecycle fold to make each value part of the activity name, or"
+                       " --lifecycle ignore to read every row as one event", path=shown)
+    has_start = bool(word.isin(START_WORDS).any())
+    notes: list[str] = []
+    if mode == "pair" or (has_start and "start_time" not in df):
+        if "start_time" in df:
+            raise LogError("--lifecycle pair pairs start and complete events of one timestamp"
+                           " column, but the log also has a start-time column; fix: leave out"
+                           " --lifecycle pair (the start column is used)", path=shown)
+        if not has_start:
+            raise LogError(f"--lifecycle pair: column {column!r} has no 'start' events"
+                           f" (values: {_values(lc.astype(str))}); fix: --lifecycle ignore or"
+                           " --lifecycle fold", path=shown)
+        p = pair_lifecycle(df.rename(columns={"end_time": "time"}))
+        if p.unmatched_starts:
+            notes.append(f"Dropped {_fmt(p.unmatched_starts)} lifecycle 'start' events that"
+                         " were never completed (no matching 'complete' of the same activity"
+                         " in the same case)")
+        if p.ignored:
+            what = ", ".join(f"{k!r} ({_fmt(v)})" for k, v in sorted(p.ignored.items()))
+            notes.append(f"Ignored lifecycle transitions other than start/complete: {what}")
+        return p.instances, notes
+    keep = word.isin(COMPLETE_WORDS)
+    if not keep.any():
+        raise LogError(f"column {column!r} has no completion events (values:"
+                       f" {_values(lc.astype(str))}); fix: --lifecycle ignore to read every"
+                       " row as one event, or --lifecycle fold", path=shown)
+    if not keep.all():
+        notes.append("Ignored lifecycle transitions other than complete:"
+                     f" {_values(word[~keep.to_numpy()], limit=10)}")
+        df = df.loc[keep.to_numpy()]
+    return df.drop(columns=["lifecycle"]), notes

@@ -1,18 +1,19 @@
 """Tell what kind of file an event log is from its first bytes, not from its name.
 
 A file named ``.csv`` that holds an image, or a ``.xes`` that is gzip-compressed, is recognised
-for what it is; anything that is not a CSV, XES or Parquet log gets a one-line :class:`LogError`.
+for what it is (each format of :mod:`bpr.io.formats` sniffs the head); anything that is not a
+log gets a one-line :class:`LogError`.
 """
 
 from __future__ import annotations
 
 import gzip
-import re
+import stat
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from bpr.errors import LogError
+from bpr.io.formats import Head, LogFormat, sniff_format, suffix_list
 
 HEAD_BYTES = 64 * 1024
 
@@ -22,8 +23,8 @@ _NOT_LOGS: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive (e.g. an Excel .xlsx file; export it as CSV)"),
-    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (export it as CSV)"),
+    (b"PK\x03\x04", "a ZIP archive, not an Excel workbook"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (save it as .xlsx or CSV)"),
     (b"BZh", "a bzip2 archive"),
     (b"\xfd7zXZ\x00", "an xz archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
@@ -32,32 +33,35 @@ _NOT_LOGS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Sniffed:
-    """What a log file is: ``kind`` is ``csv``, ``xes`` or ``parquet``."""
-
-    kind: str
-    gzipped: bool
-    encoding: str = "utf-8"
-    head: str = ""  # the first decoded characters (text formats only)
-
-
 def check_file(path: Path, shown: str) -> None:
-    """Raise :class:`LogError` if ``path`` is missing, a folder, unreadable or empty."""
-    if not path.exists():
-        raise LogError("no such file; fix: check the path (the log must be a .csv, .csv.gz, "
-                       ".xes, .xes.gz or .parquet file)", path=shown)
-    if path.is_dir():
-        raise LogError("is a folder, not an event log file; fix: give the path of a .csv, "
-                       ".xes or .parquet file inside it", path=shown)
+    """Raise :class:`LogError` if ``path`` is missing, not a regular file, unreadable or empty.
+
+    Named pipes, devices and sockets are refused before they are opened (opening a pipe that
+    has no writer would wait for ever).
+    """
     try:
-        size = path.stat().st_size
+        info = path.stat()
+    except FileNotFoundError:
+        raise LogError(f"no such file; fix: check the path (the log must be a {suffix_list()}"
+                       " file)", path=shown) from None
+    except OSError as err:
+        raise LogError(f"cannot open the file ({err.strerror}); fix: check the path and its"
+                       " permissions", path=shown) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise LogError("is a folder, not an event log file; fix: give the path of a log file"
+                       f" inside it ({suffix_list()})", path=shown)
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe" if stat.S_ISFIFO(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
+        raise LogError(f"is {kind}, not a regular file; fix: save the event log to a file and"
+                       " give its path", path=shown)
+    try:
         with open(path, "rb"):
             pass
     except OSError as err:
         raise LogError(f"cannot open the file ({err.strerror}); fix: check its permissions",
                        path=shown) from None
-    if size == 0:
+    if info.st_size == 0:
         raise LogError("the file is empty (0 bytes); fix: export the event log again",
                        path=shown)
 
@@ -96,31 +100,29 @@ def _decode(raw: bytes) -> tuple[str, str] | None:
     return None
 
 
-_XML_START = re.compile(r"\s*(<\?xml|<!--|<!DOCTYPE|<[A-Za-z_])", re.S)
-
-
-def sniff(path: Path, shown: str) -> Sniffed:
+def sniff(path: Path, shown: str) -> tuple[LogFormat, Head]:
     """Recognise the file's format; raise :class:`LogError` if it is not an event log."""
     check_file(path, shown)
     raw, gzipped = _head(path, shown)
-    if raw.startswith(b"PAR1"):
-        if gzipped:
-            raise LogError("a gzip-compressed Parquet file; fix: decompress it (Parquet is "
-                           "compressed inside already)", path=shown)
-        return Sniffed("parquet", False)
-    for magic, what in _NOT_LOGS:
-        if raw.startswith(magic):
-            raise LogError(f"not an event log: the file is {what}; fix: give a CSV, XES or "
-                           "Parquet event log", path=shown)
+    if raw.startswith(b"PAR1") and gzipped:
+        raise LogError("a gzip-compressed Parquet file; fix: decompress it (Parquet is "
+                       "compressed inside already)", path=shown)
     decoded = _decode(raw)
-    if decoded is None:
-        raise LogError("not an event log: the file holds binary data, not CSV, XES or "
-                       "Parquet; fix: give a CSV, XES or Parquet event log", path=shown)
-    text, encoding = decoded
-    text = text.lstrip("\ufeff")
-    if not text.strip():
+    text, encoding = (None, "utf-8") if decoded is None else decoded
+    if text is not None:
+        text = text.lstrip("\ufeff")
+    head = Head(raw, gzipped, text, encoding, path)
+    if text is not None and not text.strip():
         raise LogError("the file holds only blank space; fix: export the event log again",
                        path=shown)
-    if _XML_START.match(text) and text.lstrip().startswith("<"):
-        return Sniffed("xes", gzipped, encoding, text)
-    return Sniffed("csv", gzipped, encoding, text)
+    fmt = sniff_format(head)
+    if fmt is not None and not fmt.fallback:
+        return fmt, head
+    for magic, what in _NOT_LOGS:  # before the fallback: text that is really something else
+        if raw.startswith(magic):
+            raise LogError(f"not an event log: the file is {what}; fix: give a CSV, XES, "
+                           "Parquet or Excel event log", path=shown)
+    if fmt is not None:
+        return fmt, head
+    raise LogError("not an event log: the file holds binary data, not CSV, XES, Parquet or"
+                   " Excel; fix: give a CSV, XES, Parquet or Excel event log", path=shown)

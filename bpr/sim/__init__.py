@@ -19,8 +19,8 @@ documented in :mod:`bpr.sim.engine`; random streams and common random numbers in
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,7 +31,7 @@ from bpr.errors import SimulationError
 from bpr.model.process import ProcessModel
 from bpr.sim.clock import Clock, make_clock
 from bpr.sim.parallel import map_ordered
-from bpr.sim.records import LOG_FORMATS, LogLayout
+from bpr.sim.records import LogLayout
 from bpr.sim.results import Estimate, ReplicationStats, SimulationResult
 from bpr.sim.settings import DEFAULT_CASES, RunSettings, resolve
 
@@ -53,9 +53,8 @@ class ReplicationTask:
     horizon_seconds: float | None
     warmup_cases: int
     clock: Clock
-    part_path: str | None = None
+    part_path: str | None = None  # this replication's log file (in a temporary folder)
     log_format: str = "csv"
-    header: bool = False
 
 
 def _layout(cm: Any, clock: Clock, replication: int) -> LogLayout:
@@ -64,45 +63,55 @@ def _layout(cm: Any, clock: Clock, replication: int) -> LogLayout:
     for name, names in zip(cm.pool_names, cm.pool_members, strict=True):
         members += names
         roles += [name] * len(names)
-    return LogLayout(activity_names=tuple(cm.activity_names), member_names=tuple(members),
-                     member_roles=tuple(roles), start_local_epoch_ms=clock.start_local_epoch_ms,
-                     start_utc_epoch_ms=clock.start_utc_epoch_ms, offset_text=clock.offset_text,
-                     replication=replication)
+    return LogLayout(activity_names=tuple(cm.activity_names),
+                     activity_fixed_cost=tuple(float(c) for c in cm.activity_fixed_cost),
+                     member_names=tuple(members), member_roles=tuple(roles),
+                     start_utc_epoch_ms=clock.start_utc_epoch_ms, replication=replication)
+
+
+def _log_timezone(clock: Clock) -> str:
+    return "UTC" if clock.offset_text == "+00:00" else clock.offset_text
 
 
 def run_replication(task: ReplicationTask,
                     progress: Callable[[int], None] | None = None) -> ReplicationStats:
-    """Run one replication (writing its part of the log if ``task.part_path`` is set)."""
+    """Run one replication (writing its log to ``task.part_path`` if set)."""
+    import contextlib
+
+    from bpr.io.formats import by_name
     from bpr.sim.compiled import compile_model
     from bpr.sim.engine import Replication
-    from bpr.sim.records import PartWriter, RowBuffer
+    from bpr.sim.records import RowBuffer
 
     cm = compile_model(task.model)
-    writer = buffer = None
-    if task.part_path is not None:
-        writer = PartWriter(Path(task.part_path), task.log_format,
-                            _layout(cm, task.clock, task.replication), header=task.header)
-        buffer = RowBuffer(writer.layout, writer)
-    try:
+    buffer = None
+    with contextlib.ExitStack() as stack:
+        if task.part_path is not None:
+            fmt, gz = by_name(task.log_format)
+            writer = stack.enter_context(fmt.writer(Path(task.part_path),
+                                                    tz=_log_timezone(task.clock), gzipped=gz))
+            layout = _layout(cm, task.clock, task.replication)
+            buffer = RowBuffer(layout, lambda raw: writer.write(layout.log_table(raw)))
         rep = Replication(cm, seed=task.seed, replication=task.replication,
                           week_offset=task.clock.week_offset, cases=task.cases,
                           horizon_seconds=task.horizon_seconds, warmup_cases=task.warmup_cases,
                           sink=buffer.add if buffer is not None else None, progress=progress)
         stats = rep.run()
         if buffer is not None:
-            buffer.flush()
-    finally:
-        if writer is not None:
-            writer.close()
+            buffer.finish()
     return stats
 
 
 def _settings(model: ProcessModel, settings: RunSettings, log_format: str
               ) -> tuple[int | None, float | None, Clock]:
     """Cases (or days) and the clock of one run (the settings are checked already)."""
-    if log_format not in LOG_FORMATS:
-        raise SimulationError(f"log format {log_format!r} is unknown; use one of "
-                              f"{', '.join(LOG_FORMATS)}")
+    from bpr.errors import LogError
+    from bpr.io.formats import by_name
+
+    try:
+        by_name(log_format)
+    except LogError as err:
+        raise SimulationError(err.detail) from None
     cases = settings.cases_for(model)
     default_start = model.observed.first_event if model.observed is not None else None
     clock = make_clock(settings.start, model.timezone, default_start)
@@ -122,9 +131,12 @@ def simulate(model: ProcessModel | str | os.PathLike[str], *,
     not None replacing its fields: ``cases`` arrivals per replication (default: the observed
     case count, else 1000), or ``days``: arrivals during that many days; ``replications``
     (default 10); ``start``: date of simulation time 0 (naive: in the model's time zone;
-    default: the first observed event, else Monday 2024-01-01 00:00). ``log_path``: write the
-    simulated log there (``log_format`` csv, xes or parquet), streamed while the replications
-    run and assembled atomically. ``progress(done, total)``.
+    default: the first observed event, else Monday 2024-01-01 00:00). ``log_path``: a folder
+    that receives one log per replication, ``replication-<r>.<format>`` (``log_format``: a name
+    of :func:`bpr.io.formats.format_names`, e.g. ``csv``, ``xes.gz``, ``parquet``), each on its
+    own time axis from ``start`` so that any tool reading one file sees the model's rates;
+    streamed while the replications run, and the folder replaced as a whole only when every
+    file is complete. ``progress(done, total)``.
     """
     from bpr.sim.compiled import compile_model
 
@@ -139,23 +151,17 @@ def simulate(model: ProcessModel | str | os.PathLike[str], *,
     workers, scheduler = run.workers, run.scheduler
     compile_model(model)  # raise model errors here, before any work or output
     horizon = None if days is None else float(days) * 86400.0
-    parts_dir: Path | None = None
-    target: Path | None = None
-    if log_path is not None:
-        target = Path(log_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        parts_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.parts-", dir=target.parent))
-    ext = {"csv": "csv", "xes": "xes", "parquet": "parquet"}[log_format]
+    from bpr.sim.records import LogFolder
+
+    folder = None if log_path is None else LogFolder(Path(log_path), log_format, replications)
     tasks = [ReplicationTask(model=model, seed=int(seed), replication=r, cases=cases,
                              horizon_seconds=horizon, warmup_cases=int(warmup_cases), clock=clock,
-                             part_path=None if parts_dir is None else
-                             str(parts_dir / f"part-{r:05d}.{ext}"),
-                             log_format=log_format, header=(r == 0))
+                             part_path=None if folder is None else str(folder.file(r)),
+                             log_format=log_format)
              for r in range(replications)]
     from bpr.sim.parallel import resolve_scheduler
-    from bpr.sim.records import concatenate_parts, remove_parts
 
-    try:
+    with folder if folder is not None else contextlib.nullcontext():
         if workers == 1 and not resolve_scheduler(scheduler):
             stats = []
             for task in tasks:
@@ -174,12 +180,6 @@ def simulate(model: ProcessModel | str | os.PathLike[str], *,
         else:
             stats = map_ordered(run_replication, tasks, workers=workers, scheduler=scheduler,
                                 progress=progress)
-        if target is not None and parts_dir is not None:
-            concatenate_parts([Path(t.part_path) for t in tasks if t.part_path], target,
-                              log_format)
-    finally:
-        if parts_dir is not None:
-            remove_parts(parts_dir)
     record: dict[str, Any] = {
         "model": model.name, "seed": int(seed), "replications": int(replications),
         "cases": cases, "days": days, "warmup_cases": int(warmup_cases),
@@ -194,10 +194,9 @@ def simulate_log(model: ProcessModel, *, cases: int, start: datetime | str | Non
     columns case_id, activity, start_time, end_time, resource, role, enabled_time, fixed_cost,
     resource_cost). The same replication as ``simulate(..., seed=seed)`` would run."""
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
 
-    from bpr.io.eventlog import EventLog
+    from bpr.io.eventlog import TIMES, EventLog
     from bpr.sim.compiled import compile_model
     from bpr.sim.engine import Replication
     from bpr.sim.records import RowBuffer
@@ -207,35 +206,21 @@ def simulate_log(model: ProcessModel, *, cases: int, start: datetime | str | Non
     cm = compile_model(model)
     layout = _layout(cm, clock, replication)
     chunks: list[pa.Table] = []
-    buffer = RowBuffer(layout, chunks.append)
+    buffer = RowBuffer(layout, lambda raw: chunks.append(layout.log_table(raw)))
     Replication(cm, seed=int(seed), replication=replication, week_offset=clock.week_offset,
                 cases=cases_, sink=buffer.add).run()
-    buffer.flush()
-    raw = pa.concat_tables(chunks) if chunks else layout.table([np.zeros(0)] * 7)
-    member = raw.column("member").to_numpy()
-    act = raw.column("activity").to_numpy()
-    names = np.array(cm.activity_names, dtype=object)
-    members = np.array([*layout.member_names, None], dtype=object)
-    roles = np.array([*layout.member_roles, None], dtype=object)
-    midx = np.where(member < 0, len(layout.member_names), member)
-    base = pd.Timestamp(clock.start_utc)
-
-    def times(col: str) -> pd.Series:
-        return base + pd.to_timedelta(raw.column(col).to_numpy(), unit="ms")
-
-    fixed = np.asarray(cm.activity_fixed_cost, dtype=float)[act] if len(act) else np.zeros(0)
-    cost = raw.column("cost").to_numpy()
-    df = pd.DataFrame({
-        "case_id": [f"{replication}-{c + 1}" for c in raw.column("case").to_numpy()],
-        "activity": names[act] if len(act) else np.array([], dtype=object),
-        "start_time": times("start_ms"),
-        "end_time": times("end_ms"),
-        "resource": pd.array(members[midx] if len(act) else [], dtype="string"),
-        "role": pd.array(roles[midx] if len(act) else [], dtype="string"),
-        "enabled_time": times("enabled_ms"),
-        "fixed_cost": fixed,
-        "resource_cost": cost - fixed,
-    })
-    offset = clock.offset_text
-    return EventLog(df=df.reset_index(drop=True), path="<simulated>",
-                    timezone="UTC" if offset == "+00:00" else offset)
+    buffer.finish()
+    table = pa.concat_tables(chunks)
+    try:
+        table = table.cast(pa.schema([
+            pa.field(f.name, pa.timestamp("ns", tz="UTC")) if f.name in TIMES else f
+            for f in table.schema]))
+    except pa.ArrowInvalid:
+        raise SimulationError("the simulated times run past the year 2262, which timestamps"
+                              " cannot hold; fix: start earlier or simulate fewer cases"
+                              ) from None
+    df = table.to_pandas()[["case_id", "activity", "start_time", "end_time", "resource", "role",
+                            "enabled_time", "fixed_cost", "resource_cost"]]
+    for col in ("resource", "role"):
+        df[col] = df[col].astype(object).where(df[col].notna(), np.nan)
+    return EventLog(df=df, path="<simulated>", timezone=_log_timezone(clock))

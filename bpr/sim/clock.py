@@ -74,6 +74,18 @@ def zone(name: str, at: datetime | None = None) -> timezone:
     return timezone(off)
 
 
+def _check_range(dt: datetime, given: object) -> None:
+    """Refuse a start that log timestamps cannot hold (before a time-zone shift can overflow)."""
+    from bpr.io.times import EARLIEST, LATEST, RANGE_TEXT
+
+    wall = dt.replace(tzinfo=None)
+    low = EARLIEST.tz_localize(None).to_pydatetime() + timedelta(days=1)
+    high = LATEST.tz_localize(None).to_pydatetime() - timedelta(days=1)
+    if not low <= wall <= high:
+        raise SimulationError(f"start {str(given)!r} is outside the dates bpr supports"
+                              f" ({RANGE_TEXT}); fix: give a start such as 2024-01-01")
+
+
 def make_clock(start: datetime | str | None, tz_name: str,
                default: str | None = None) -> Clock:
     """The clock of a run starting at ``start`` (naive: local time in ``tz_name``; aware: any
@@ -92,6 +104,7 @@ def make_clock(start: datetime | str | None, tz_name: str,
         dt = start
     else:
         raise SimulationError(f"start must be a date or datetime, got {start!r}")
+    _check_range(dt, start)
     if dt.tzinfo is None:
         tz = zone(tz_name, dt.replace(tzinfo=UTC))
         start_utc = dt.replace(tzinfo=tz).astimezone(UTC)

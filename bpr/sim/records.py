@@ -1,71 +1,63 @@
-"""Simulated event logs: flat records, streamed to disk in chunks while the simulation runs.
+"""Simulated event logs: the engine's rows turned into log chunks while the simulation runs.
 
 The engine hands over each finished case's rows ``(case, activity, member, enabled, start, end,
 cost)`` (times in simulation seconds). :class:`RowBuffer` collects them and every
-:data:`CHUNK_ROWS` rows turns them into a pyarrow table with the log's columns:
+:data:`CHUNK_ROWS` rows hands the chunk on; :meth:`LogLayout.log_table` turns a chunk into the
+columns every bpr log has (:mod:`bpr.io.eventlog`, written by the formats of
+:mod:`bpr.io.formats` under the names of ``WRITE_NAMES``), exactly as ``write_log`` writes a
+mined log:
 
-==================  =============================================================
+==================  ========================================================================
 case:concept:name   ``<replication>-<case number from 1>`` (unique across replications)
 concept:name        activity
 org:resource        pool member name (empty for activities without staff)
 org:role            pool name (empty for activities without staff)
-start_timestamp     work start, ISO 8601 local time with the run's UTC offset
-time:timestamp      work end (same format)
-cost                currency (working hours x hourly rate + fixed cost)
-replication         replication number (from 0)
-==================  =============================================================
+start_timestamp     work start, ISO 8601 with the run's UTC offset
+time:timestamp      work end
+enabled_timestamp   when the activity was enabled (the case reached it); waiting = start - this
+fixed_cost          currency per instance (the activity's fixed cost)
+resource_cost       currency per instance (working hours x the pool's hourly rate)
+==================  ========================================================================
 
-Each replication writes its own *part* file (CSV without header, Parquet, or XES traces), so
-memory does not grow with the number of cases; :func:`concatenate_parts` joins the parts in
-replication order into the final file atomically.
+Each replication is a log of its own, on its own time axis from the run's start, written to its
+own file (``replication-<r>.<format>``), so a tool that reads one file sees the model's arrival
+rate; memory does not grow with the number of cases.
 """
 
 from __future__ import annotations
 
-import contextlib
+import glob
+import os
 import shutil
+import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
-from xml.sax.saxutils import quoteattr
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bpr.io.atomic import atomic_path
+from bpr.io import eventlog as E
 
 CHUNK_ROWS = 16384
-LOG_FORMATS = ("csv", "xes", "parquet")
-COLUMNS = ("case:concept:name", "concept:name", "org:resource", "org:role", "start_timestamp",
-           "time:timestamp", "cost", "replication")
-
-_XES_HEAD = ('<?xml version="1.0" encoding="UTF-8" ?>\n'
-             '<log xes.version="1849-2016" xes.features="nested-attributes" '
-             'xmlns="http://www.xes-standard.org/">\n'
-             '<extension name="Concept" prefix="concept" '
-             'uri="http://www.xes-standard.org/concept.xesext"/>\n'
-             '<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>\n'
-             '<extension name="Organizational" prefix="org" '
-             'uri="http://www.xes-standard.org/org.xesext"/>\n')
-_XES_TAIL = "</log>\n"
 
 
 @dataclass(frozen=True)
 class LogLayout:
-    """What turns numbers into log values: names and the clock (see :mod:`bpr.sim.clock`)."""
+    """What turns numbers into log values: names, fixed costs and the clock."""
 
     activity_names: tuple[str, ...]
+    activity_fixed_cost: tuple[float, ...]
     member_names: tuple[str, ...]        # global member number -> name
     member_roles: tuple[str, ...]        # global member number -> pool name
-    start_local_epoch_ms: int            # local wall clock of simulation time 0
-    start_utc_epoch_ms: int
-    offset_text: str                     # "+02:00"
+    start_utc_epoch_ms: int              # simulation time 0
     replication: int
 
     def table(self, columns: list[np.ndarray]) -> pa.Table:
-        """The typed table of a chunk: raw numbers plus timestamps (local wall clock, ms)."""
+        """The raw chunk: numbers, times as milliseconds since simulation time 0."""
         case, act, member, enabled, start, end, cost = columns
         return pa.table({
             "case": pa.array(case.astype(np.int64)),
@@ -77,35 +69,30 @@ class LogLayout:
             "cost": pa.array(cost.astype(np.float64)),
         })
 
-    def formatted(self, raw: pa.Table, *, text_times: bool) -> pa.Table:
-        """The log's columns (see module doc); timestamps as text or as typed timestamps."""
-        n = raw.num_rows
+    def empty(self) -> pa.Table:
+        return self.table([np.zeros(0) for _ in range(7)])
+
+    def log_table(self, raw: pa.Table) -> pa.Table:
+        """A raw chunk as log columns (:mod:`bpr.io.eventlog` names; timestamps UTC, ms)."""
         names = pa.array(self.activity_names, type=pa.string())
-        members = pa.array([*self.member_names, ""], type=pa.string())
-        roles = pa.array([*self.member_roles, ""], type=pa.string())
+        members = pa.array([*self.member_names, None], type=pa.string())
+        roles = pa.array([*self.member_roles, None], type=pa.string())
         member_idx = np.asarray(raw.column("member").to_numpy(), dtype=np.int64)
-        member_idx = np.where(member_idx < 0, len(self.member_names), member_idx)
+        member_idx = pa.array(np.where(member_idx < 0, len(self.member_names), member_idx))
         case_num = pc.add(raw.column("case"), 1)
-        case_id = pc.binary_join_element_wise(pa.scalar(f"{self.replication}"),
-                                              pc.cast(case_num, pa.string()), "-")
+        fixed = pc.take(pa.array(self.activity_fixed_cost, pa.float64()), raw.column("activity"))
         out: dict[str, Any] = {
-            "case:concept:name": case_id,
-            "concept:name": pc.take(names, raw.column("activity")),
-            "org:resource": pc.take(members, pa.array(member_idx)),
-            "org:role": pc.take(roles, pa.array(member_idx)),
+            E.CASE: pc.binary_join_element_wise(pa.scalar(f"{self.replication}"),
+                                                pc.cast(case_num, pa.string()), "-"),
+            E.ACTIVITY: pc.take(names, raw.column("activity")),
+            E.RESOURCE: pc.take(members, member_idx),
+            E.ROLE: pc.take(roles, member_idx),
         }
-        for key, col in (("start_timestamp", "start_ms"), ("time:timestamp", "end_ms")):
-            ms = pc.add(raw.column(col), self.start_local_epoch_ms)
-            ts = pc.cast(ms, pa.timestamp("ms"))
-            if text_times:
-                out[key] = pc.binary_join_element_wise(pc.cast(ts, pa.string()),
-                                                       pa.scalar(self.offset_text), "")
-            else:
-                utc = pc.cast(pc.add(raw.column(col), self.start_utc_epoch_ms),
-                              pa.timestamp("ms", tz=self.offset_text))
-                out[key] = utc
-        out["cost"] = raw.column("cost")
-        out["replication"] = pa.array(np.full(n, self.replication, dtype=np.int32))
+        for key, col in ((E.START, "start_ms"), (E.END, "end_ms"), (E.ENABLED, "enabled_ms")):
+            out[key] = pc.cast(pc.add(raw.column(col), self.start_utc_epoch_ms),
+                               pa.timestamp("ms", tz="UTC"))
+        out[E.FIXED_COST] = fixed
+        out[E.RESOURCE_COST] = pc.subtract(raw.column("cost"), fixed)
         return pa.table(out)
 
 
@@ -120,6 +107,7 @@ class RowBuffer:
         self.chunk_rows = chunk_rows
         self.rows: list[tuple] = []
         self.total = 0
+        self.chunks = 0
 
     def add(self, rows: list[tuple]) -> None:
         self.rows.extend(rows)
@@ -132,122 +120,101 @@ class RowBuffer:
         cols = [np.asarray(c, dtype=float) for c in zip(*self.rows, strict=True)]
         self.total += len(self.rows)
         self.rows = []
+        self.chunks += 1
         self._flush(self.layout.table(cols))
 
-
-class PartWriter:
-    """Writes one replication's part of the log (``fmt`` csv/parquet/xes) to ``path``."""
-
-    def __init__(self, path: Path, fmt: str, layout: LogLayout, *, header: bool):
-        self.path = path
-        self.fmt = fmt
-        self.layout = layout
-        self.header = header
-        self._fh: IO[bytes] | None = None
-        self._writer: Any = None
-
-    def __call__(self, raw: pa.Table) -> None:
-        if self.fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            table = self.layout.formatted(raw, text_times=False)
-            if self._writer is None:
-                self._writer = pq.ParquetWriter(str(self.path), table.schema)
-            self._writer.write_table(table)
-            return
-        if self._fh is None:
-            self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
-        table = self.layout.formatted(raw, text_times=True)
-        if self.fmt == "csv":
-            import pyarrow.csv as pcsv
-
-            opts = pcsv.WriteOptions(include_header=self.header, quoting_style="needed")
-            pcsv.write_csv(table, self._fh, write_options=opts)
-            self.header = False
-        else:
-            self._fh.write(_xes_traces(table).encode("utf-8"))
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        if not self.path.exists():  # a replication without rows still leaves a part
-            if self.fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                empty = self.layout.formatted(self.layout.table(
-                    [np.zeros(0) for _ in range(7)]), text_times=False)
-                pq.write_table(empty, str(self.path))
-            elif self.fmt == "csv" and self.header:
-                self.path.write_text(",".join(f'"{c}"' for c in COLUMNS) + "\n",
-                                     encoding="utf-8")
-            else:
-                self.path.write_bytes(b"")
+    def finish(self) -> None:
+        """Flush what is left; a replication without rows still hands over an empty chunk."""
+        self.flush()
+        if self.chunks == 0:
+            self.chunks += 1
+            self._flush(self.layout.empty())
 
 
-def _xes_traces(table: pa.Table) -> str:
-    """XES ``<trace>`` elements of a formatted chunk (rows of a case are contiguous)."""
-    cols = {c: table.column(c).to_pylist() for c in COLUMNS}
-    out: list[str] = []
-    current = None
-    for i in range(table.num_rows):
-        case = cols["case:concept:name"][i]
-        if case != current:
-            if current is not None:
-                out.append("</trace>\n")
-            out.append(f'<trace>\n<string key="concept:name" value={quoteattr(case)}/>\n')
-            current = case
-        res = cols["org:resource"][i]
-        role = cols["org:role"][i]
-        out.append(
-            f'<event>\n<string key="concept:name" value={quoteattr(cols["concept:name"][i])}/>\n'
-            + (f'<string key="org:resource" value={quoteattr(res)}/>\n'
-               f'<string key="org:role" value={quoteattr(role)}/>\n' if res else "")
-            + f'<date key="start_timestamp" value="{_xes_time(cols["start_timestamp"][i])}"/>\n'
-            f'<date key="time:timestamp" value="{_xes_time(cols["time:timestamp"][i])}"/>\n'
-            f'<float key="cost" value="{cols["cost"][i]!r}"/>\n'
-            f'<int key="replication" value="{cols["replication"][i]}"/>\n</event>\n')
-    if current is not None:
-        out.append("</trace>\n")
-    return "".join(out)
+class LogFolder:
+    """The folder of a run's simulated logs: one file per replication, replaced as a whole.
+
+    The files are written into a temporary sibling folder; on success it is renamed into place
+    (an earlier folder of the same name is removed only then), on failure it is deleted, so
+    ``target`` always holds one complete run. Temporary folders of killed runs (their process
+    is gone) are removed by the next run.
+    """
+
+    def __init__(self, target: Path, log_format: str, replications: int):
+        from bpr.errors import SimulationError
+        from bpr.io.formats import by_name, file_suffix, formats
+
+        fmt, gz = by_name(log_format)
+        self.target = target
+        self.suffix = file_suffix(fmt, gz)
+        if target.exists() and not target.is_dir():
+            raise SimulationError(f"{target}: the simulated logs go into a folder (one file"
+                                  " per replication), and this is a file; fix: give a folder"
+                                  " name or remove the file")
+        name = target.name.lower()
+        if any(name.endswith(s) for f in formats().values() for s in f.all_suffixes()):
+            raise SimulationError(f"{target}: log_path names the folder for the replications'"
+                                  f" logs (replication-0{self.suffix}, ...), not a file; fix:"
+                                  f" give a folder such as {target.parent / 'simulated_logs'}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(target)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-",
+                                         dir=target.parent))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(self.tmp, 0o777 & ~mask)
+        self.width = len(str(max(replications - 1, 0)))
+
+    def file(self, replication: int) -> Path:
+        """Where replication ``replication`` (from 0) writes its log."""
+        return self.tmp / f"replication-{replication:0{self.width}d}{self.suffix}"
+
+    def __enter__(self) -> LogFolder:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self._publish()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _publish(self) -> None:
+        old = None
+        if self.target.exists():
+            old = self.target.parent / f".{self.target.name}.old-{os.getpid()}-{uuid.uuid4().hex}"
+            os.rename(self.target, old)
+        try:
+            os.rename(self.tmp, self.target)
+        except BaseException:
+            if old is not None:
+                os.rename(old, self.target)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
-def _xes_time(text: str) -> str:
-    return text.replace(" ", "T", 1)
+def _remove_stale(target: Path) -> None:
+    """Delete temporary siblings of ``target`` left by runs whose process is gone."""
+    prefix = f".{target.name}."
+    for sibling in target.parent.glob(f"{glob.escape(prefix)}*-*-*"):
+        rest = sibling.name[len(prefix):]
+        kind, _, tail = rest.partition("-")
+        pid_text = tail.split("-", 1)[0]
+        if kind not in ("tmp", "old") or not pid_text.isdigit() or not sibling.is_dir():
+            continue
+        if _alive(int(pid_text)):
+            continue
+        shutil.rmtree(sibling, ignore_errors=True)
 
 
-def concatenate_parts(parts: list[Path], target: Path, fmt: str) -> None:
-    """Join part files in order into ``target``, atomically (nothing half-written on error)."""
-    with atomic_path(target) as tmp:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            writer = None
-            try:
-                for part in parts:
-                    pf = pq.ParquetFile(str(part))
-                    if writer is None:
-                        writer = pq.ParquetWriter(str(tmp), pf.schema_arrow)
-                    for i in range(pf.num_row_groups):
-                        writer.write_table(pf.read_row_group(i))
-            finally:
-                if writer is not None:
-                    writer.close()
-            return
-        with open(tmp, "wb") as out:
-            if fmt == "xes":
-                out.write(_XES_HEAD.encode("utf-8"))
-            for part in parts:
-                with open(part, "rb") as fh:
-                    shutil.copyfileobj(fh, out, 1 << 20)
-            if fmt == "xes":
-                out.write(_XES_TAIL.encode("utf-8"))
-
-
-def remove_parts(folder: Path) -> None:
-    """Delete a folder of part files (best effort)."""
-    with contextlib.suppress(FileNotFoundError):
-        shutil.rmtree(folder)
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
