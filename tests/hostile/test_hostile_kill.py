@@ -54,7 +54,7 @@ def _whatif(scenario: str, seed: int, out: str = "out") -> tuple[str, ...]:
 
 # small simulated logs as inputs (quick to read, different from each other)
 LOGS_AB = (_sim(1, "la", cases=60), _sim(2, "lb", cases=60))
-LA, LB = "la/simulated_log.csv", "lb/simulated_log.csv"
+LA, LB = "la/simulated_logs/replication-0.csv", "lb/simulated_logs/replication-0.csv"
 BPMN, PARAMS = str(DATA / "bpmn" / "simod_small.bpmn"), str(DATA / "bpmn" / "simod_small.json")
 
 WRITERS = [
